@@ -1,0 +1,1 @@
+"""Geometry only: road networks, snapping, travel-time matrices, area boundaries, buildings."""

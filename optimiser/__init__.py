@@ -1,0 +1,3 @@
+"""Homecare zone-commissioning optimiser: assignment, rounds, costing and the service layer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Domain records, scenario configs, table readers/writers and the demo generator."""

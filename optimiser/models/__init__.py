@@ -1,0 +1,1 @@
+"""The pure computational core: integer instances, the CP-SAT assignment and the routing rounds."""

@@ -1,0 +1,1 @@
+"""Streamlit web app: thin pages over optimiser.service."""
