@@ -1,0 +1,68 @@
+"""The layering rules of STYLE.md, checked on the source: ui -> service -> optimiser -> geodata."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _py_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _py_files("geodata"), ids=lambda p: p.name)
+def test_geodata_never_imports_optimiser_or_ui(path: Path) -> None:
+    """geodata/ is geometry only: it must not reach up into the domain or the UI."""
+    bad = {m for m in _imports(path) if m.split(".")[0] in {"optimiser", "ui", "streamlit"}}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path", _py_files("optimiser") + _py_files("geodata"), ids=lambda p: p.name
+)
+def test_only_ui_imports_streamlit(path: Path) -> None:
+    """Nothing outside ui/ imports streamlit, so the core runs headless and in tests."""
+    bad = {m for m in _imports(path) if m.split(".")[0] in {"streamlit", "ui"}}
+    # cli.py may import the launcher of the UI lazily; it must not import streamlit itself.
+    if path.name == "cli.py":
+        bad.discard("ui.launch")
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _py_files("ui"), ids=lambda p: p.name)
+def test_ui_calls_only_the_service_layer(path: Path) -> None:
+    """Pages reach the core only through optimiser.service (records and results may be imported)."""
+    allowed = {
+        "optimiser.service",
+        "optimiser.result",
+        "optimiser.errors",
+        "optimiser.data.domain",
+    }
+    bad = {m for m in _imports(path) if m.split(".")[0] == "optimiser" and m not in allowed}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (go through optimiser.service)"
+
+
+def test_solver_imports_are_confined() -> None:
+    """CP-SAT is imported only by models/assign.py and routing only by models/rounds.py."""
+    for path in _py_files("optimiser") + _py_files("geodata") + _py_files("ui"):
+        mods = _imports(path)
+        rel = path.relative_to(ROOT).as_posix()
+        if any(m.startswith("ortools.sat") for m in mods):
+            assert rel == "optimiser/models/assign.py", rel
+        if any(m.startswith("ortools.constraint_solver") for m in mods):
+            assert rel == "optimiser/models/rounds.py", rel
