@@ -8,6 +8,7 @@ distance. Location 0 is the depot; visit ``i`` is customer ``i + 1`` at location
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ SCALE = 10
 
 def to_tenths(value: float) -> int:
     """A time or window value of the file in solver units (tenths), rounded to the nearest."""
-    return int(round(float(value) * SCALE))
+    return round(float(value) * SCALE)
 
 
 def _truncated_distance_tenths(coords: np.ndarray) -> np.ndarray:
@@ -124,7 +125,7 @@ def route_distance_tenths(instance: RoundsInstance, routes: list[list[int]]) -> 
     total = 0
     for r in routes:
         locs = [0] + [instance.visits[i].location for i in r] + [0]
-        total += sum(int(d[a, b]) for a, b in zip(locs, locs[1:], strict=False))
+        total += sum(int(d[a, b]) for a, b in itertools.pairwise(locs))
     return total
 
 

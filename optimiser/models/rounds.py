@@ -1,4 +1,4 @@
-"""Carer rounds as a vehicle routing model with time windows, skills, breaks and synchronised visits.
+"""Carer rounds as a routing model with time windows, skills, breaks and synchronised visits.
 
 This is the only module that imports OR-Tools routing (and the only user of PyVRP in the core).
 Everything is index-based and integer: a :class:`RoundsInstance` holds visits, vehicles (care
@@ -636,7 +636,7 @@ def _search_parameters(settings: RoundsSettings, time_limit_s: float):
     lsm = routing_enums_pb2.LocalSearchMetaheuristic.DESCRIPTOR.enum_values_by_name
     params.first_solution_strategy = fss[settings.first_solution_strategy].number
     params.local_search_metaheuristic = lsm[settings.local_search_metaheuristic].number
-    params.time_limit.FromMilliseconds(max(1, int(round(time_limit_s * 1000))))
+    params.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
     if settings.solution_limit is not None:
         params.solution_limit = settings.solution_limit
     return params
