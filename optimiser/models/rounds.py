@@ -582,7 +582,9 @@ def _add_skills(m: _Model) -> None:
     for node, i in enumerate(m.active_visits):
         allowed = m.inst.allowed_vehicles(i)
         if len(allowed) < n_veh:
-            m.routing.SetAllowedVehiclesForIndex(allowed, m.manager.NodeToIndex(node))
+            # SetAllowedVehiclesForIndex's Span argument is unusable from Python in 9.15;
+            # restricting the vehicle variable's domain (-1 = unperformed) is equivalent.
+            m.routing.VehicleVar(m.manager.NodeToIndex(node)).SetValues([-1, *allowed])
 
 
 def _add_capacity(m: _Model) -> None:
@@ -597,10 +599,13 @@ def _add_capacity(m: _Model) -> None:
     m.routing.AddDimensionWithVehicleCapacity(idx, 0, caps, True, "load")
 
 
-def _add_optional_visits(m: _Model, settings: RoundsSettings) -> None:
+def _add_optional_visits(m: _Model, settings: RoundsSettings, optional_syncs: bool) -> None:
     # Any visit may be missed at a penalty, so an impossible call is reported, not fatal.
+    synced = {x for g in m.inst.syncs for x in (g.first, g.second)}
     for node, i in enumerate(m.active_visits):
         v = m.inst.visits[i]
+        if i in synced and not optional_syncs:
+            continue
         penalty = v.penalty if v.penalty is not None else settings.missed_visit_penalty
         m.routing.AddDisjunction([m.manager.NodeToIndex(node)], int(penalty))
 
@@ -736,36 +741,42 @@ def _pyvrp_routes(
 # --------------------------------------------------------------------------- solve / extract
 
 
+def _build(inst: RoundsInstance, active: list[int], settings: RoundsSettings, optional_syncs: bool):
+    """The routing model with every rule added, in the house order."""
+    node_location, node_duration, depot_node = _build_nodes(inst, active)
+    starts = [depot_node[veh.start_location] for veh in inst.vehicles]
+    ends = [depot_node[veh.end_location] for veh in inst.vehicles]
+    manager = pywrapcp.RoutingIndexManager(len(node_location), len(inst.vehicles), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    m = _Model(inst, manager, routing, node_location, node_duration, active)
+    _add_arc_costs(m)
+    _add_time_windows_and_shifts(m)
+    _add_breaks(m)
+    _add_skills(m)
+    _add_capacity(m)
+    _add_optional_visits(m, settings, optional_syncs)
+    _add_synchronisation(m)
+    _add_fixed_costs(m)
+    return m
+
+
 def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = None) -> RoundsResult:
     """Plan the rounds of ``instance``: who visits which calls, in what order and when.
 
     Visits that no solution can serve are reported with a reason before the solve; visits the
-    solver leaves out are reported as ``not_fitted``. Raises :class:`SolverError` if OR-Tools
-    returns no solution at all (which the optional visits make unlikely).
+    solver leaves out are reported as ``not_fitted``. Synchronised visits are first mandatory
+    (local search moves one node at a time, so an optional pair that starts unserved would
+    never be inserted); if that model has no solution within half the time left, it is solved
+    again with the pairs optional. Raises :class:`SolverError` if OR-Tools returns no solution.
     """
     settings = settings or RoundsSettings()
     t0 = time.monotonic()
     inst = instance
     pre_missed = _precheck_missed(inst)
     active = [i for i in range(len(inst.visits)) if i not in pre_missed]
-    node_location, node_duration, depot_node = _build_nodes(inst, active)
-    starts = [depot_node[veh.start_location] for veh in inst.vehicles]
-    ends = [depot_node[veh.end_location] for veh in inst.vehicles]
     if not inst.vehicles:
         missed = tuple(MissedVisit(i, pre_missed.get(i, "no_qualified_worker")) for i in active)
         return RoundsResult((), missed, 0, "solved", settings, "none", 0.0, inst.name)
-    manager = pywrapcp.RoutingIndexManager(len(node_location), len(inst.vehicles), starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-    m = _Model(inst, manager, routing, node_location, node_duration, active)
-
-    _add_arc_costs(m)
-    _add_time_windows_and_shifts(m)
-    _add_breaks(m)
-    _add_skills(m)
-    _add_capacity(m)
-    _add_optional_visits(m, settings)
-    _add_synchronisation(m)
-    _add_fixed_costs(m)
 
     warm = "none"
     notes: list[str] = []
@@ -774,26 +785,37 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
         budget = settings.time_limit_s * settings.warm_start_share
         initial_routes = _pyvrp_routes(inst, active, budget, settings.seed)
         warm = "pyvrp" if initial_routes is not None else "pyvrp_failed"
-    remaining = max(0.1, settings.time_limit_s - (time.monotonic() - t0))
-    params = _search_parameters(settings, remaining)
-    solution = None
-    if initial_routes is not None:
-        routing.CloseModelWithParameters(params)
-        index_routes = [[manager.NodeToIndex(p) for p in r] for r in initial_routes]
-        initial = routing.ReadAssignmentFromRoutes(index_routes, True)
-        if initial is None:
-            warm = "pyvrp_rejected"
-            notes.append("OR-Tools rejected PyVRP's routes; solved from scratch")
-        else:
-            solution = routing.SolveFromAssignmentWithParameters(initial, params)
-            if solution is None:
-                solution = initial
-    if solution is None:
-        solution = routing.SolveWithParameters(params)
+
+    has_syncs = (
+        any(g.first in active and g.second in active for g in inst.syncs) if active else False
+    )
+    attempts = [False, True] if has_syncs else [True]
+    solution = m = None
+    for n, optional_syncs in enumerate(attempts):
+        left = settings.time_limit_s - (time.monotonic() - t0)
+        share = 0.5 if n + 1 < len(attempts) else 1.0
+        params = _search_parameters(settings, max(0.1, left * share))
+        m = _build(inst, active, settings, optional_syncs)
+        routing, manager = m.routing, m.manager
+        if initial_routes is not None:
+            routing.CloseModelWithParameters(params)
+            index_routes = [[manager.NodeToIndex(p) for p in r] for r in initial_routes]
+            initial = routing.ReadAssignmentFromRoutes(index_routes, True)
+            if initial is None:
+                warm = "pyvrp_rejected"
+                notes.append("OR-Tools rejected PyVRP's routes; solved from scratch")
+            else:
+                solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
+        if solution is None:
+            solution = routing.SolveWithParameters(params)
+        if solution is not None:
+            if optional_syncs and has_syncs:
+                notes.append("synchronised visits made optional after no solution served all")
+            break
     if solution is None:
         raise SolverError(
             f"OR-Tools found no solution for rounds instance {inst.name!r} within "
-            f"{settings.time_limit_s} s (status {routing.status()})"
+            f"{settings.time_limit_s} s (status {m.routing.status()})"
         )
     return _extract(m, solution, pre_missed, settings, warm, time.monotonic() - t0, notes)
 
