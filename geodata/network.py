@@ -137,7 +137,7 @@ def add_uk_edge_speeds(G: nx.MultiDiGraph, settings: NetworkSettings) -> nx.Mult
     """
     for _, _, data in G.edges(data=True):
         speed, origin = edge_speed_kph(data, settings)
-        data["speed_kph"] = round(speed, 3)
+        data["speed_kph"] = speed
         data["speed_source"] = origin
     return ox.routing.add_edge_travel_times(G)
 
