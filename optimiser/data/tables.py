@@ -324,6 +324,12 @@ class _Checker:
         self.source = source
         self.where = where
         self.problems: list[Problem] = []
+        #: Columns the table has; a missing column is reported once, not on every row.
+        self.present: set[str] = set()
+
+    def missing(self, row: int, fld: str, expected: str) -> None:
+        if fld in self.present:
+            self.add(row, fld, f"missing value: expected {expected}")
 
     def add(self, row: int | None, fld: str | None, message: str) -> None:
         suffix = self.where(row) if row is not None else ""
@@ -361,12 +367,13 @@ class _Checker:
                 hint = _closest(name, unknown)
                 extra = f" (is '{hint}' a misspelling of it?)" if hint else ""
                 self.add(None, name, f"missing required column '{name}'{extra}")
+        self.present = set(mapping)
         return mapping
 
     def text(self, row: int, fld: str, value: object, *, required: bool) -> str | None:
         if _is_missing(value):
             if required:
-                self.add(row, fld, "missing value: expected text")
+                self.missing(row, fld, "text")
             return None
         return _as_text(value)
 
@@ -392,7 +399,7 @@ class _Checker:
     ) -> float | None:
         if _is_missing(value):
             if required and default is None:
-                self.add(row, fld, f"missing value: expected {what}")
+                self.missing(row, fld, what)
             return default
         try:
             if isinstance(value, bool):
@@ -436,7 +443,7 @@ class _Checker:
         options = [e.value for e in enum]
         if _is_missing(value):
             if default is None:
-                self.add(row, fld, f"missing value: expected one of {', '.join(options)}")
+                self.missing(row, fld, f"one of {', '.join(options)}")
             return default
         text = normalise_token(_as_text(value))
         if text in options:
@@ -647,8 +654,9 @@ def _packages(
         area_code = chk.text(row, "area_code", rec.get("area_code"), required=False)
         placement = chk.text(row, "placement", rec.get("placement"), required=False) or ""
         needs = chk.tags(row, "needs", rec.get("needs"))
-        if len(chk.problems) > before:
-            continue
+        values = (pid, loc, hours, visits, status, days, priority)
+        if len(chk.problems) > before or any(v is None for v in values):
+            continue  # a problem is already recorded (for the row, or a missing column)
         assert pid is not None and loc is not None and hours is not None and visits is not None
         assert status is not None and days is not None and priority is not None
         pkg = _build(
@@ -821,8 +829,9 @@ def _providers(
         )
         skills = chk.tags(row, "skills", rec.get("skills"))
         zones = frozenset(chk.id_list(row, "zones", rec.get("zones")))
-        if len(chk.problems) > before:
-            continue
+        values = (pid, loc, workers, capacity, price, pay, travel_paid, mileage)
+        if len(chk.problems) > before or any(v is None for v in values):
+            continue  # a problem is already recorded (for the row, or a missing column)
         assert pid is not None and loc is not None and workers is not None
         assert capacity is not None and price is not None and pay is not None
         assert travel_paid is not None and mileage is not None
@@ -978,7 +987,7 @@ def _zones_from_areas(
                 chk.add(
                     row,
                     "kind",
-                    f"missing value on zone '{zid}''s first row: expected one of "
+                    f"missing value on the first row of zone '{zid}': expected one of "
                     f"{', '.join(k.value for k in ZoneKind)}",
                 )
             drafts[zid] = _ZoneDraft(row, name, kind, leads, uplift, [area] if area else [])
@@ -1077,9 +1086,8 @@ def _zones_from_geo(raw: _Raw, source: str, overlap_tol_m2: float) -> tuple[Zone
                 "geometry",
                 f"zone '{zid}' has an empty or missing geometry: expected a polygon",
             )
-        if len(chk.problems) > before:
-            continue
-        assert zid is not None and kind is not None and uplift is not None
+        if len(chk.problems) > before or zid is None or kind is None or uplift is None:
+            continue  # a problem is already recorded (for the row, or a missing column)
         zone = _build(
             chk,
             row,
