@@ -41,6 +41,7 @@ from optimiser.data.domain import (
     ZonePolicy,
     ZoneRule,
 )
+from optimiser.data.tables import ZONE_AREA_COLUMNS, normalise_token, read_providers, read_zones
 from optimiser.errors import ConfigError, InputError, Problem
 
 #: The project's own configs folder (demo parameters, zone table, providers).
@@ -384,20 +385,45 @@ class _Parser:
 # --------------------------------------------------------------------------------------------
 
 
+def quota_counts(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Split ``n`` into whole counts proportional to ``weights`` (largest remainder).
+
+    Each category gets the floor of its exact share; the few units left go to categories
+    drawn without replacement in proportion to their fractional parts, so the counts are
+    within one of the exact shares and the split stays random only where it must be.
+    """
+    w = np.asarray(weights, dtype=float)
+    if n == 0 or len(w) == 0:
+        return np.zeros(len(w), dtype=int)
+    exact = w / w.sum() * n
+    counts = np.floor(exact).astype(int)
+    left = n - int(counts.sum())
+    if left > 0:
+        frac = exact - counts
+        pick = rng.choice(len(w), size=left, replace=False, p=frac / frac.sum())
+        counts[pick] += 1
+    return counts
+
+
 def draw_categorical(weights: Mapping[K, float], n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` values from a finite distribution ``{value: weight}`` (weights normalised)."""
+    """Draw ``n`` values from a finite distribution ``{value: weight}`` by quota.
+
+    Counts follow ``quota_counts`` (each within one of its exact share), in random order.
+    """
     keys = sorted(weights)  # type: ignore[type-var]
-    p = np.array([weights[k] for k in keys], dtype=float)
-    idx = rng.choice(len(keys), size=n, p=p / p.sum())
-    return np.array(keys, dtype=object if isinstance(keys[0], str) else None)[idx]
+    counts = quota_counts(np.array([weights[k] for k in keys], dtype=float), n, rng)
+    values = np.repeat(np.array(keys, dtype=object if isinstance(keys[0], str) else None), counts)
+    return rng.permutation(values)
+
+
+def draw_flags(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Mark round(share x n) of ``n`` items True (the rounding drawn), in random order."""
+    return draw_categorical({True: share, False: 1.0 - share}, n, rng).astype(bool)
 
 
 def allocate_people(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Split ``n`` people over areas in proportion to ``weights`` (a multinomial draw)."""
-    w = np.asarray(weights, dtype=float)
-    if n == 0:
-        return np.zeros(len(w), dtype=int)
-    return rng.multinomial(n, w / w.sum())
+    """Split ``n`` people over areas in proportion to ``weights`` (by quota)."""
+    return quota_counts(weights, n, rng)
 
 
 def need_weights(pop_65plus: np.ndarray, health_decile: np.ndarray, uplift: float) -> np.ndarray:
@@ -444,7 +470,7 @@ def draw_visit_plans(
         ct: draw_categorical(visits.call_length_min[ct], n, rng).astype(int)
         for ct in sorted(visits.call_length_min)
     }
-    double = rng.random(n) < double_share
+    double = draw_flags(double_share, n, rng)
     return VisitPlans(calls, days, offset, lengths, double)
 
 
@@ -479,11 +505,11 @@ def weekly_hours_of(visits: Sequence[Visit]) -> float:
 def draw_needs(
     n: int, shares: Mapping[str, float], rng: np.random.Generator
 ) -> list[frozenset[str]]:
-    """Independent draws of each specialist need with its configured share."""
+    """Each specialist need for its configured share of people (by quota, independently)."""
     names = sorted(shares)
     if not names:
         return [frozenset()] * n
-    hits = rng.random((n, len(names))) < np.array([shares[k] for k in names])
+    hits = np.column_stack([draw_flags(shares[k], n, rng) for k in names])
     return [frozenset(names[j] for j in np.flatnonzero(row)) for row in hits]
 
 
@@ -555,65 +581,36 @@ def choose_current_providers(
 # Tables: zones and providers
 # --------------------------------------------------------------------------------------------
 
-ZONE_COLUMNS = ("zone_id", "zone_name", "kind", "area_code", "lead_providers", "rate_uplift_pct")
-
 
 def read_zone_table(path: str | Path) -> pd.DataFrame:
     """Read the zone-to-area table (one row per area), the editable source of truth for zones.
 
-    Returns columns ``zone_id``, ``name``, ``kind``, ``area_code``, ``lead_providers`` (ids
-    joined by ';'), ``rate_uplift_pct`` and any extra columns (e.g. ``area_name``). Raises
-    ``InputError`` naming file, row and field for every problem: missing columns, unknown
-    kinds, repeated areas, zone-level fields that differ between rows of one zone.
+    The file is checked with ``optimiser.data.tables.read_zones`` (every problem named by file,
+    row and field). Returns columns ``zone_id``, ``name``, ``kind``, ``area_code``,
+    ``lead_providers`` (ids joined by ';') and ``rate_uplift_pct``, with the blanks a zone's
+    later rows may leave filled from its first row.
     """
     path = Path(path)
-    src = path.name
+    zones = read_zones(path)
+    rows = []
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in ZONE_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError([Problem(src, None, c, "column missing") for c in missing])
-    problems: list[Problem] = []
-    kinds = {k.value for k in ZoneKind}
-    for i, row in enumerate(table.itertuples(index=False), start=1):
-        for col in ("zone_id", "zone_name", "area_code"):
-            if not str(getattr(row, col)).strip():
-                problems.append(Problem(src, i, col, "must not be empty"))
-        if row.kind not in kinds:
-            problems.append(
-                Problem(src, i, "kind", f"must be one of {sorted(kinds)}, got {row.kind!r}")
-            )
-        try:
-            float(row.rate_uplift_pct)
-        except ValueError:
-            problems.append(
-                Problem(src, i, "rate_uplift_pct", f"not a number: {row.rate_uplift_pct!r}")
-            )
-    for i in np.flatnonzero(table["area_code"].duplicated().to_numpy()):
-        problems.append(
-            Problem(
-                src, int(i) + 1, "area_code", f"area {table['area_code'].iat[i]!r} is listed twice"
-            )
+    table.columns = [normalise_token(c) for c in table.columns]
+    by_id = {z.zone_id: z for z in zones}
+    for zone_id, code in zip(
+        table["zone_id"].str.strip(), table["area_code"].str.strip(), strict=True
+    ):
+        z = by_id[zone_id]
+        rows.append(
+            {
+                "zone_id": z.zone_id,
+                "name": z.name,
+                "kind": z.kind.value,
+                "area_code": code,
+                "lead_providers": ";".join(z.lead_providers),
+                "rate_uplift_pct": z.rate_uplift_pct,
+            }
         )
-    for zone_id, group in table.groupby("zone_id", sort=False):
-        for col in ("zone_name", "kind", "lead_providers", "rate_uplift_pct"):
-            if group[col].nunique() > 1:
-                problems.append(
-                    Problem(
-                        src,
-                        int(group.index[1]) + 1,
-                        col,
-                        f"differs between rows of zone {zone_id!r}",
-                    )
-                )
-    if problems:
-        raise InputError(problems)
-    out = table.rename(columns={"zone_name": "name"}).copy()
-    out["rate_uplift_pct"] = out["rate_uplift_pct"].astype(float)
-    out["lead_providers"] = out["lead_providers"].map(
-        lambda s: ";".join(p.strip() for p in s.split(";") if p.strip())
-    )
-    lead = ["zone_id", "name", "kind", "area_code", "lead_providers", "rate_uplift_pct"]
-    return out[lead + [c for c in out.columns if c not in lead]]
+    return pd.DataFrame(rows, columns=list(ZONE_AREA_COLUMNS))
 
 
 def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
@@ -637,75 +634,18 @@ def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone
     return tuple(zones)
 
 
-PROVIDER_COLUMNS = (
-    "provider_id",
-    "name",
-    "office_place",
-    "lat",
-    "lon",
-    "capacity_hours",
-    "care_workers",
-    "price_gbp_per_hour",
-    "pay_gbp_per_hour",
-    "travel_paid",
-    "mileage_gbp_per_mile",
-    "skills",
-)
-
-
 def read_provider_table(path: str | Path) -> tuple[tuple[Provider, ...], tuple[str, ...]]:
-    """Read the demo providers CSV: ``(providers, office place names)`` in file order.
+    """Read the demo providers (``optimiser.data.tables.read_providers``) and office places.
 
-    Raises ``InputError`` naming file, row and field for every bad value.
+    The office place is the text in brackets at the end of a provider's name
+    ("Provider A (Oakham)" -> "Oakham"), or the name itself.
     """
-    path = Path(path)
-    src = path.name
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in PROVIDER_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError([Problem(src, None, c, "column missing") for c in missing])
-    problems: list[Problem] = []
-    providers: list[Provider] = []
-    places: list[str] = []
-    numeric = ("lat", "lon", "capacity_hours", "care_workers", "price_gbp_per_hour")
-    numeric += ("pay_gbp_per_hour", "mileage_gbp_per_mile")
-    for i, row in enumerate(table.to_dict("records"), start=1):
-        values: dict[str, float] = {}
-        for col in numeric:
-            try:
-                values[col] = float(row[col])
-            except ValueError:
-                problems.append(Problem(src, i, col, f"not a number: {row[col]!r}"))
-        paid = row["travel_paid"].strip().lower()
-        if paid not in ("true", "false"):
-            problems.append(Problem(src, i, "travel_paid", f"must be true or false, got {paid!r}"))
-        if len(values) < len(numeric) or paid not in ("true", "false"):
-            continue
-        try:
-            providers.append(
-                Provider(
-                    provider_id=row["provider_id"].strip(),
-                    name=row["name"].strip(),
-                    lat=values["lat"],
-                    lon=values["lon"],
-                    capacity_hours=values["capacity_hours"],
-                    care_workers=int(values["care_workers"]),
-                    price_gbp_per_hour=values["price_gbp_per_hour"],
-                    pay_gbp_per_hour=values["pay_gbp_per_hour"],
-                    travel_paid=paid == "true",
-                    mileage_gbp_per_mile=values["mileage_gbp_per_mile"],
-                    skills=frozenset(s.strip() for s in row["skills"].split(";") if s.strip()),
-                )
-            )
-            places.append(row["office_place"].strip())
-        except ValueError as exc:
-            problems.append(Problem(src, i, None, str(exc)))
-    ids = [p.provider_id for p in providers]
-    for pid in sorted({x for x in ids if ids.count(x) > 1}):
-        problems.append(Problem(src, None, "provider_id", f"{pid!r} appears twice"))
-    if problems:
-        raise InputError(problems)
-    return tuple(providers), tuple(places)
+    providers = read_providers(Path(path))
+    places = tuple(
+        p.name[p.name.rfind("(") + 1 : -1] if p.name.endswith(")") and "(" in p.name else p.name
+        for p in providers
+    )
+    return providers, places
 
 
 # --------------------------------------------------------------------------------------------
@@ -1022,11 +962,12 @@ def build_demo(
     if bad:
         raise InputError(bad)
     providers = inputs.providers
+    # People in the real-size demo; a scaled area has round(that x scale).
+    base_people = round(params.population.people_per_65plus * inputs.areas["pop_65plus"].sum())
     if synthetic:
-        n_people_est = (
-            params.population.people_per_65plus * inputs.areas["pop_65plus"].sum() * scale
+        n_prov = max(
+            len(providers), round(base_people * scale / params.synthetic.people_per_provider)
         )
-        n_prov = max(len(providers), round(n_people_est / params.synthetic.people_per_provider))
         providers, branches = _split_providers(
             providers, inputs.provider_places, n_prov, scale, params.synthetic, rng_prov
         )
@@ -1064,7 +1005,7 @@ def build_demo(
     areas["zone_id"] = areas["area_code"].map(area_zone)
     kind_of = {z.zone_id: z.kind for z in zones}
     areas["kind"] = areas["zone_id"].map(lambda z: kind_of[z].value)
-    n_people = round(params.population.people_per_65plus * areas["pop_65plus"].sum() * scale)
+    n_people = round(base_people * scale)
     areas["people"] = allocate_people(areas["need_weight"].to_numpy(), n_people, rng_alloc)
     lat, lon, how, code = _place(
         inputs, areas["people"].to_numpy(), areas["placement"].to_numpy(), pp, rng_place
@@ -1079,8 +1020,6 @@ def build_demo(
     remote = dict(zip(areas["area_code"], areas["remote"], strict=True))
     mult = np.array([params.waiting.remote_multiplier if remote[c] else 1.0 for c in code])
     waiting = draw_waiting(mult, params.waiting.base_share, rng_wait)
-    hospital = rng_wait.random(n_people) < params.waiting.hospital_discharge_share
-    days_waiting = draw_days_waiting(hospital, params.waiting, rng_wait)
 
     # Who serves them now: lead providers of the zone first, then the nearest office.
     zone_ids = [area_zone[c] for c in code]
@@ -1099,6 +1038,13 @@ def build_demo(
         max_office_m=params.providers.max_office_km * 1000.0,
         order=rng_assign.permutation(n_people),
     )
+
+    # The final waiting list (drawn plus those no provider could take): a quota of it are
+    # hospital-discharge cases; days waited depend on the priority.
+    on_list = np.flatnonzero(chosen < 0)
+    hospital = np.zeros(n_people, dtype=bool)
+    hospital[on_list] = draw_flags(params.waiting.hospital_discharge_share, len(on_list), rng_wait)
+    days_waiting = draw_days_waiting(hospital, params.waiting, rng_wait)
 
     width = max(4, len(str(n_people)))
     packages = []
