@@ -73,10 +73,10 @@ def read_buildings(
     """Read residential buildings from a Geofabrik shapefile zip as home points.
 
     Keeps outlines whose ``type`` is in ``residential_types``, plus untyped, unnamed outlines
-    whose footprint lies in [``untyped_min_m2``, ``untyped_max_m2``] [m²] (sheds and barns are
-    small, schools and sheds for industry large). ``bbox`` is (minx, miny, maxx, maxy) in
-    EPSG:4326. Returns columns ``osm_id``, ``type`` ("" if untyped), ``footprint_m2`` and point
-    geometry (a representative point inside each outline, EPSG:4326), sorted by ``osm_id``.
+    whose footprint lies in [``untyped_min_m2``, ``untyped_max_m2``] [m²] (sheds and garages are
+    small, schools and warehouses large). ``bbox`` is (minx, miny, maxx, maxy) in EPSG:4326.
+    Returns columns ``osm_id``, ``building`` (the OSM type, "" if untyped), ``footprint_m2`` and
+    point geometry (a representative point inside each outline, EPSG:4326), sorted by ``osm_id``.
     """
     gdf = _read_layer(shp_zip, BUILDINGS_LAYER, bbox)
     kinds = gdf["type"].fillna("").astype(str).str.strip().str.lower()
@@ -95,7 +95,7 @@ def read_buildings(
     out = gpd.GeoDataFrame(
         {
             "osm_id": gdf["osm_id"][keep].astype(str).to_numpy(),
-            "type": kinds[keep].to_numpy(),
+            "building": kinds[keep].to_numpy(),
             "footprint_m2": footprint[keep],
         },
         geometry=points.values,
