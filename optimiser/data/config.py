@@ -1,0 +1,580 @@
+"""Scenario TOML files: load them into a checked ``ScenarioConfig``, and write one back.
+
+Layout (every key optional unless marked; ``configs/example_scenario.toml`` documents each)::
+
+    [scenario]  name (required), description, travel_method ("estimate" | "rounds"), seed
+    [inputs]    area, network, network_settings, demo, demand, demo_scale, packages, providers,
+                zones, postcode_lookup, areas, area_code_field
+    [output]    dir
+    [zones]     rule ("spot" | "zoned"), non_lead_penalty, [zones.per_zone] ZONE_ID = rule
+    [rules]     travel_limit_min, release_continuity, wait_weight_per_day,
+                [rules.priority_weight] hospital_discharge, community
+    [costs]     the fields of ``CostModel``
+    [solver]    time_limit_s, workers, seed, max_deterministic_time
+    [rounds]    passed through as a plain mapping (checked by the rounds model)
+
+Any top-level table may hold ``include = "other.toml"``: the keys of that file fill the table,
+and keys written beside ``include`` override them. Paths are relative to the folder of the file
+that names them, except those starting ``${data_dir}`` (see :func:`data_dir`) or
+``${cache_dir}``. ``network`` is a path when it ends in a known network-file suffix, contains a
+``/`` or a ``${...}`` variable; otherwise it is a place name for OSMnx to look up.
+
+Every unknown key (with the closest known name) and every bad value is collected and raised
+once as a :class:`~optimiser.errors.ConfigError` naming the file and the key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+import optimiser
+from optimiser.data.domain import (
+    AssignmentRules,
+    CostModel,
+    Priority,
+    Scenario,
+    SolverSettings,
+    ZonePolicy,
+    ZoneRule,
+)
+from optimiser.errors import ConfigError, Problem
+
+__all__ = [
+    "ScenarioConfig",
+    "cache_dir",
+    "data_dir",
+    "load_scenario",
+    "repo_root",
+    "scenario_from_toml",
+    "scenario_to_toml",
+]
+
+#: File suffixes that make ``network`` a path rather than a place name.
+NETWORK_SUFFIXES = (".pbf", ".osm", ".xml", ".graphml", ".gpkg", ".bz2", ".gz")
+_VAR_RE = re.compile(r"^\$\{([a-z_]+)\}")
+_TOP = ("scenario", "inputs", "output", "zones", "rules", "costs", "solver", "rounds")
+
+
+def repo_root() -> Path:
+    """The folder holding the ``optimiser`` package (the project's root)."""
+    return Path(optimiser.__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    """The real-data folder: ``$HOMECARE_DATA_DIR``, else ``<repo root>/../shared/data``."""
+    env = os.environ.get("HOMECARE_DATA_DIR")
+    return Path(env).expanduser() if env else repo_root().parent / "shared" / "data"
+
+
+def cache_dir() -> Path:
+    """The disk-cache folder: ``$HOMECARE_CACHE_DIR``, else ``<repo root>/.cache``."""
+    env = os.environ.get("HOMECARE_CACHE_DIR")
+    return Path(env).expanduser() if env else repo_root() / ".cache"
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """A scenario with its data inputs, as a scenario file states them (paths resolved).
+
+    With ``demo = True`` the demo generator supplies packages, providers and zones; any of them
+    also given as a file replaces the generated one. Without ``demo``, ``packages`` and
+    ``providers`` are required, and ``zones`` too when any zone rule is ``zoned``.
+    """
+
+    scenario: Scenario
+    seed: int = 0
+    area: str = ""
+    network: Path | str | None = None
+    network_settings: Path | None = None
+    demo: bool = False
+    demand: Path | None = None
+    demo_scale: float = 1.0
+    packages: Path | None = None
+    providers: Path | None = None
+    zones: Path | None = None
+    postcode_lookup: Path | None = None
+    areas: Path | None = None
+    area_code_field: str | None = None
+    out: Path | None = None
+    rounds: Mapping[str, Any] = field(default_factory=dict)
+    #: The file this was loaded from (not part of equality).
+    source: Path | None = field(default=None, compare=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one TOML table, recording unknown keys and bad values as problems."""
+
+    def __init__(self, source: str, base: Path, problems: list[Problem]) -> None:
+        self.source = source
+        self.base = base
+        self.problems = problems
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.source, None, key, message))
+
+    def table(self, doc: Mapping[str, Any], name: str, known: tuple[str, ...]) -> dict[str, Any]:
+        value = doc.get(name, {})
+        if not isinstance(value, dict):
+            self.add(name, f"expected a table [{name}], got {type(value).__name__}")
+            return {}
+        self.unknown(value, name, known)
+        return value
+
+    def unknown(self, table: Mapping[str, Any], prefix: str, known: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in known:
+                hit = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f" (did you mean '{hit[0]}'?)" if hit else ""
+                self.add(
+                    _join(prefix, key),
+                    f"unknown key '{key}'{hint}; known keys: {', '.join(known)}",
+                )
+
+    def get(self, table: Mapping[str, Any], prefix: str, key: str, kind: type, default: Any) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.add(
+                _join(prefix, key),
+                f"expected {_KIND_NAMES[kind]}, got {type(value).__name__} {value!r}",
+            )
+            return default
+        return value
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        prefix: str,
+        key: str,
+        default: float | None,
+        *,
+        lo: float,
+        lo_open: bool = False,
+    ) -> float | None:
+        value = self.get(table, prefix, key, float, default)
+        if value is not None and (value < lo or (lo_open and value == lo)):
+            bound = f"> {lo:g}" if lo_open else f">= {lo:g}"
+            self.add(_join(prefix, key), f"must be {bound}, got {value:g}")
+            return default
+        return value
+
+    def path(self, table: Mapping[str, Any], prefix: str, key: str, *, check: bool) -> Path | None:
+        text = self.get(table, prefix, key, str, None)
+        if text is None:
+            return None
+        path = _resolve(text, self.base, self, _join(prefix, key))
+        if path is not None and check and not path.exists():
+            self.add(_join(prefix, key), f"file not found: {path}")
+        return path
+
+
+_KIND_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    dict: "a table",
+}
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _resolve(text: str, base: Path, reader: _Reader, key: str) -> Path | None:
+    m = _VAR_RE.match(text)
+    if m:
+        roots = {"data_dir": data_dir, "cache_dir": cache_dir}
+        if m.group(1) not in roots:
+            reader.add(
+                key,
+                f"unknown variable '${{{m.group(1)}}}': expected ${{data_dir}} or ${{cache_dir}}",
+            )
+            return None
+        rest = text[m.end() :].lstrip("/\\")
+        root = roots[m.group(1)]()
+        return root / rest if rest else root
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _is_network_path(text: str) -> bool:
+    lower = text.lower()
+    return lower.endswith(NETWORK_SUFFIXES) or "/" in text or "\\" in text or "${" in text
+
+
+def _expand_includes(
+    doc: dict[str, Any], base: Path, source: str, problems: list[Problem]
+) -> dict[str, Any]:
+    """Replace ``include = "file.toml"`` in top-level tables by that file's keys."""
+    out = dict(doc)
+    for name, table in doc.items():
+        if not isinstance(table, dict) or "include" not in table:
+            continue
+        ref = table["include"]
+        key = f"{name}.include"
+        if not isinstance(ref, str):
+            problems.append(Problem(source, None, key, f"expected a file name, got {ref!r}"))
+            continue
+        reader = _Reader(source, base, problems)
+        path = _resolve(ref, base, reader, key)
+        if path is None:
+            continue
+        try:
+            included = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problems.append(Problem(source, None, key, f"file not found: {path}"))
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(path.name, None, None, f"not valid TOML: {exc}"))
+            continue
+        if "include" in included:
+            problems.append(
+                Problem(path.name, None, "include", "included files cannot include others")
+            )
+        merged = {k: v for k, v in included.items() if k != "include"}
+        merged.update({k: v for k, v in table.items() if k != "include"})
+        out[name] = merged
+    return out
+
+
+def _domain_problem(source: str, prefix: str, exc: ValueError) -> Problem:
+    """A domain record's ValueError ("... field 'x' ...") as a problem at key ``prefix.x``."""
+    m = re.search(r"field '([a-z_]+)'", str(exc))
+    key = _join(prefix, m.group(1)) if m else prefix
+    return Problem(source, None, key, str(exc))
+
+
+def scenario_from_toml(
+    text: str,
+    *,
+    base_dir: str | os.PathLike[str] = ".",
+    source_name: str = "scenario.toml",
+    check_paths: bool = True,
+) -> ScenarioConfig:
+    """Parse and check scenario TOML text; relative paths are taken from ``base_dir``.
+
+    ``check_paths=False`` skips the existence check of input files (for configs naming data
+    that is not on this machine). Raises ``ConfigError`` listing every problem.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(source_name, None, None, f"not valid TOML: {exc}")]) from None
+    return _from_dict(doc, Path(base_dir), source_name, check_paths)
+
+
+def load_scenario(path: str | os.PathLike[str], *, check_paths: bool = True) -> ScenarioConfig:
+    """Load a scenario TOML file (paths relative to its folder). Raises ``ConfigError``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [Problem(path.name, None, None, f"cannot read the file: {exc}")]
+        ) from None
+    cfg = scenario_from_toml(
+        text, base_dir=path.resolve().parent, source_name=path.name, check_paths=check_paths
+    )
+    return replace(cfg, source=path)
+
+
+_INPUT_KEYS = (
+    "area",
+    "network",
+    "network_settings",
+    "demo",
+    "demand",
+    "demo_scale",
+    "packages",
+    "providers",
+    "zones",
+    "postcode_lookup",
+    "areas",
+    "area_code_field",
+)
+_COST_KEYS = tuple(f.name for f in fields(CostModel))
+
+
+def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> ScenarioConfig:
+    problems: list[Problem] = []
+    r = _Reader(source, base, problems)
+    doc = _expand_includes(doc, base, source, problems)
+    r.unknown(doc, "", _TOP)
+
+    sc = r.table(doc, "scenario", ("name", "description", "travel_method", "seed"))
+    name = r.get(sc, "scenario", "name", str, None)
+    if name is None and "name" not in sc:
+        r.add("scenario.name", "missing: every scenario needs a name")
+    description = r.get(sc, "scenario", "description", str, "")
+    travel_method = r.get(sc, "scenario", "travel_method", str, "estimate")
+    if travel_method not in ("estimate", "rounds"):
+        r.add("scenario.travel_method", f"expected 'estimate' or 'rounds', got {travel_method!r}")
+    seed = r.get(sc, "scenario", "seed", int, 0)
+
+    inp = r.table(doc, "inputs", _INPUT_KEYS)
+    network: Path | str | None = None
+    net_text = r.get(inp, "inputs", "network", str, None)
+    if net_text is not None:
+        network = (
+            r.path(inp, "inputs", "network", check=check)
+            if _is_network_path(net_text)
+            else net_text
+        )
+    demo = r.get(inp, "inputs", "demo", bool, False)
+    demo_scale = r.number(inp, "inputs", "demo_scale", 1.0, lo=0.0, lo_open=True)
+    files = {
+        k: r.path(inp, "inputs", k, check=check)
+        for k in (
+            "network_settings",
+            "demand",
+            "packages",
+            "providers",
+            "zones",
+            "postcode_lookup",
+            "areas",
+        )
+    }
+    if not demo:
+        for k in ("packages", "providers"):
+            if k not in inp:
+                r.add(
+                    f"inputs.{k}", "missing: give a file, or set inputs.demo = true for demo data"
+                )
+
+    out_t = r.table(doc, "output", ("dir",))
+    out = r.path(out_t, "output", "dir", check=False)
+
+    zt = r.table(doc, "zones", ("rule", "non_lead_penalty", "per_zone"))
+    rule = _rule(r, r.get(zt, "zones", "rule", str, "spot"), "zones.rule")
+    penalty = r.number(zt, "zones", "non_lead_penalty", None, lo=0.0)
+    per_zone_raw = r.get(zt, "zones", "per_zone", dict, {})
+    per_zone = {
+        str(z): _rule(r, v if isinstance(v, str) else repr(v), f"zones.per_zone.{z}")
+        for z, v in per_zone_raw.items()
+    }
+    zoned_anywhere = rule is ZoneRule.ZONED or ZoneRule.ZONED in per_zone.values()
+    if not demo and zoned_anywhere and "zones" not in inp:
+        r.add("inputs.zones", "missing: a zoned rule needs a zones file")
+
+    rt = r.table(
+        doc,
+        "rules",
+        ("travel_limit_min", "release_continuity", "wait_weight_per_day", "priority_weight"),
+    )
+    d_rules = AssignmentRules()
+    weights = dict(d_rules.priority_weight)
+    pw = r.get(rt, "rules", "priority_weight", dict, {})
+    r.unknown(pw, "rules.priority_weight", tuple(p.value for p in Priority))
+    for p in Priority:
+        w = r.number(pw, "rules.priority_weight", p.value, None, lo=0.0)
+        if w is not None:
+            weights[p] = w
+
+    ct = r.table(doc, "costs", _COST_KEYS)
+    cost_kwargs: dict[str, Any] = {}
+    for f in fields(CostModel):
+        kind = bool if f.type in ("bool", bool) else float
+        value = r.get(ct, "costs", f.name, kind, None)
+        if value is not None:
+            cost_kwargs[f.name] = value
+
+    st = r.table(doc, "solver", ("time_limit_s", "workers", "seed", "max_deterministic_time"))
+    d_solver = SolverSettings()
+
+    parts: dict[str, Any] = {}
+    for prefix, make in (
+        (
+            "rules",
+            lambda: AssignmentRules(
+                travel_limit_min=r.number(
+                    rt, "rules", "travel_limit_min", d_rules.travel_limit_min, lo=0.0, lo_open=True
+                ),
+                release_continuity=r.get(
+                    rt, "rules", "release_continuity", bool, d_rules.release_continuity
+                ),
+                priority_weight=weights,
+                wait_weight_per_day=r.number(
+                    rt, "rules", "wait_weight_per_day", d_rules.wait_weight_per_day, lo=0.0
+                ),
+            ),
+        ),
+        ("costs", lambda: CostModel(**cost_kwargs)),
+        (
+            "solver",
+            lambda: SolverSettings(
+                time_limit_s=r.number(
+                    st, "solver", "time_limit_s", d_solver.time_limit_s, lo=0.0, lo_open=True
+                ),
+                workers=r.get(st, "solver", "workers", int, d_solver.workers),
+                seed=r.get(st, "solver", "seed", int, seed if "seed" in sc else d_solver.seed),
+                max_deterministic_time=r.number(
+                    st, "solver", "max_deterministic_time", None, lo=0.0, lo_open=True
+                ),
+            ),
+        ),
+        (
+            "zones",
+            lambda: ZonePolicy(
+                rule=rule or ZoneRule.SPOT, non_lead_penalty=penalty, per_zone=per_zone
+            ),
+        ),
+    ):
+        try:
+            parts[prefix] = make()
+        except ValueError as exc:
+            problems.append(_domain_problem(source, prefix, exc))
+
+    rounds = r.get(doc, "", "rounds", dict, {})
+    area = r.get(inp, "inputs", "area", str, "")
+    code_field = r.get(inp, "inputs", "area_code_field", str, None)
+    if problems:
+        raise ConfigError(problems)
+    try:
+        scenario = Scenario(
+            name=name,
+            zone_policy=parts["zones"],
+            rules=parts["rules"],
+            costs=parts["costs"],
+            solver=parts["solver"],
+            travel_method=travel_method,
+            description=description,
+        )
+    except ValueError as exc:
+        raise ConfigError([_domain_problem(source, "scenario", exc)]) from None
+    return ScenarioConfig(
+        scenario=scenario,
+        seed=seed,
+        area=area,
+        network=network,
+        demo=demo,
+        demo_scale=demo_scale if demo_scale is not None else 1.0,
+        area_code_field=code_field,
+        out=out,
+        rounds=rounds,
+        **files,
+    )
+
+
+def _rule(r: _Reader, value: str, key: str) -> ZoneRule | None:
+    try:
+        return ZoneRule(value)
+    except ValueError:
+        r.add(key, f"expected 'spot' or 'zoned', got {value!r}")
+        return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+# ----------------------------------------------------------------------------------------------
+
+
+def _path_text(path: Path, base: Path | None) -> str:
+    """``${data_dir}/...`` under the data dir, relative to ``base`` when below it, else absolute."""
+    path = Path(path)
+    for var, root in (("data_dir", data_dir()), ("cache_dir", cache_dir())):
+        try:
+            rel = path.resolve().relative_to(root.resolve())
+        except ValueError:
+            continue
+        return f"${{{var}}}/{rel.as_posix()}" if rel.parts else f"${{{var}}}"
+    if base is not None:
+        try:
+            return path.resolve().relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.resolve().as_posix()
+
+
+def scenario_to_toml(cfg: ScenarioConfig, *, base_dir: str | os.PathLike[str] | None = None) -> str:
+    """The TOML text of a scenario, every value explicit (no includes), loadable again.
+
+    Paths are written as ``${data_dir}/...`` when under the data dir, relative to ``base_dir``
+    (the folder the file will be saved in) when below it, else absolute.
+    """
+    base = Path(base_dir) if base_dir is not None else None
+    s = cfg.scenario
+
+    def p(value: Path | None) -> dict[str, str]:
+        return {} if value is None else {"_": _path_text(value, base)}
+
+    inputs: dict[str, Any] = {}
+    if cfg.area:
+        inputs["area"] = cfg.area
+    if isinstance(cfg.network, Path):
+        inputs["network"] = _path_text(cfg.network, base)
+    elif cfg.network is not None:
+        inputs["network"] = cfg.network
+    inputs["demo"] = cfg.demo
+    if cfg.demo_scale != 1.0:
+        inputs["demo_scale"] = cfg.demo_scale
+    for key in (
+        "network_settings",
+        "demand",
+        "packages",
+        "providers",
+        "zones",
+        "postcode_lookup",
+        "areas",
+    ):
+        value = getattr(cfg, key)
+        if value is not None:
+            inputs[key] = p(value)["_"]
+    if cfg.area_code_field is not None:
+        inputs["area_code_field"] = cfg.area_code_field
+
+    zones: dict[str, Any] = {"rule": s.zone_policy.rule.value}
+    if s.zone_policy.non_lead_penalty is not None:
+        zones["non_lead_penalty"] = s.zone_policy.non_lead_penalty
+    if s.zone_policy.per_zone:
+        zones["per_zone"] = {z: r.value for z, r in s.zone_policy.per_zone.items()}
+    solver: dict[str, Any] = {
+        "time_limit_s": s.solver.time_limit_s,
+        "workers": s.solver.workers,
+        "seed": s.solver.seed,
+    }
+    if s.solver.max_deterministic_time is not None:
+        solver["max_deterministic_time"] = s.solver.max_deterministic_time
+    doc: dict[str, Any] = {
+        "scenario": {
+            "name": s.name,
+            "description": s.description,
+            "travel_method": s.travel_method,
+            "seed": cfg.seed,
+        },
+        "inputs": inputs,
+    }
+    if cfg.out is not None:
+        doc["output"] = {"dir": _path_text(cfg.out, base)}
+    doc["zones"] = zones
+    doc["rules"] = {
+        "travel_limit_min": s.rules.travel_limit_min,
+        "release_continuity": s.rules.release_continuity,
+        "wait_weight_per_day": s.rules.wait_weight_per_day,
+        "priority_weight": {
+            Priority(k).value: float(v) for k, v in s.rules.priority_weight.items()
+        },
+    }
+    doc["costs"] = {f.name: getattr(s.costs, f.name) for f in fields(CostModel)}
+    doc["solver"] = solver
+    if cfg.rounds:
+        doc["rounds"] = dict(cfg.rounds)
+    return tomli_w.dumps(doc)
