@@ -211,9 +211,9 @@ def _resolve(text: str, base: Path, reader: _Reader, key: str) -> Path | None:
             return None
         rest = text[m.end() :].lstrip("/\\")
         root = roots[m.group(1)]()
-        return root / rest if rest else root
+        return Path(os.path.normpath(root / rest)) if rest else root
     path = Path(text).expanduser()
-    return path if path.is_absolute() else base / path
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
 def _is_network_path(text: str) -> bool:
@@ -231,6 +231,7 @@ def _expand_includes(
             continue
         ref = table["include"]
         key = f"{name}.include"
+        out[name] = {k: v for k, v in table.items() if k != "include"}
         if not isinstance(ref, str):
             problems.append(Problem(source, None, key, f"expected a file name, got {ref!r}"))
             continue
