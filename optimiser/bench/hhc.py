@@ -185,6 +185,7 @@ def to_rounds_instance(hhc: HhcInstance) -> tuple[RoundsInstance, list[tuple[int
         distance=distance,
         syncs=tuple(syncs),
         arc_cost="distance",
+        max_tardiness_weight=1,
         name=hhc.name,
     )
     return inst, keys

@@ -177,6 +177,9 @@ class RoundsInstance:
     ``travel_time`` and ``distance`` are square integer arrays over locations; visits and
     vehicles refer to locations by row index. ``arc_cost`` chooses which matrix the objective
     charges per arc ("travel_time" for the product, "distance" for the benchmarks).
+    ``max_tardiness_weight`` weights the largest tardiness of any visit (the home health care
+    objective); the constructive search and the final choice use it, OR-Tools' local search
+    does not (it has no max-of-cumuls cost), so there it is an approximation.
     """
 
     visits: tuple[Visit, ...]
@@ -185,6 +188,7 @@ class RoundsInstance:
     distance: np.ndarray
     syncs: tuple[SyncGroup, ...] = ()
     arc_cost: Literal["travel_time", "distance"] = "travel_time"
+    max_tardiness_weight: int = 0
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -265,7 +269,8 @@ class RoundsSettings:
 
     ``first_solution_strategy`` and ``local_search_metaheuristic`` are OR-Tools enum names.
     ``warm_start`` "auto" uses PyVRP where the instance allows it, "none" never does.
-    ``warm_start_share`` is the fraction of the time limit given to PyVRP.
+    ``warm_start_share`` is the fraction of the time limit given to PyVRP, ``greedy_share``
+    the fraction given to the constructive search for instances with synchronised visits.
     ``solution_limit`` stops OR-Tools after that many solutions (deterministic tests).
     """
 
@@ -276,6 +281,7 @@ class RoundsSettings:
     seed: int = 0
     warm_start: Literal["auto", "none"] = "auto"
     warm_start_share: float = 0.8
+    greedy_share: float = 0.2
     missed_visit_penalty: int = 1_000_000
 
     def __post_init__(self) -> None:
@@ -293,6 +299,8 @@ class RoundsSettings:
             )
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
+        if not 0.0 <= self.greedy_share < 1.0:
+            raise ValueError(f"greedy_share must be in [0, 1), got {self.greedy_share}")
         if not 0.0 <= self.warm_start_share < 1.0:
             raise ValueError(f"warm_start_share must be in [0, 1), got {self.warm_start_share}")
         if self.warm_start not in ("auto", "none"):
@@ -359,7 +367,8 @@ class MissedVisit:
 class RoundsResult:
     """What :func:`solve_rounds` found, with the parameters it ran with.
 
-    ``objective`` is OR-Tools' cost (arc costs + fixed costs + tardiness + missed penalties).
+    ``objective`` is OR-Tools' cost (arc costs + fixed costs + tardiness + missed penalties);
+    ``tardiness`` is the weighted total and ``max_tardiness`` the largest single lateness.
     ``status`` is "solved" or "no_solution". ``warm_start`` records what seeded the search.
     """
 
@@ -372,6 +381,7 @@ class RoundsResult:
     wall_time_s: float
     instance_name: str = ""
     tardiness: int = 0
+    max_tardiness: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -738,6 +748,144 @@ def _pyvrp_routes(
     return routes
 
 
+# --------------------------------------------------------------------------- greedy start
+
+
+class _Decoder:
+    """Builds rounds from an order of calls by appending each where it costs least.
+
+    A call is a single visit or both visits of a sync group. Each is appended to the end of
+    the round(s) where it adds the least arc cost plus tardiness (and growth of the maximum
+    tardiness, where the instance weights it); a pair goes to two different workers with the
+    second start inside its gap (the first is delayed if the gap would be too long). Breaks and
+    shift length are left to OR-Tools, which rejects a start that breaks them.
+    """
+
+    def __init__(self, inst: RoundsInstance, active: list[int]) -> None:
+        self.inst = inst
+        self.pos = {i: p for p, i in enumerate(active)}
+        self.cost_m = inst.travel_time if inst.arc_cost == "travel_time" else inst.distance
+        self.tt = inst.travel_time
+        n_veh = len(inst.vehicles)
+        self.start_loc = np.array([veh.start_location for veh in inst.vehicles])
+        self.end_loc = np.array([veh.end_location for veh in inst.vehicles])
+        self.shift_start = np.array([veh.shift_start for veh in inst.vehicles], dtype=np.int64)
+        self.shift_end = np.array([veh.shift_end for veh in inst.vehicles], dtype=np.int64)
+        self.fixed = np.array([veh.fixed_cost for veh in inst.vehicles], dtype=np.int64)
+        self.allowed = {}
+        for i in active:
+            mask = np.zeros(n_veh, dtype=bool)
+            mask[inst.allowed_vehicles(i)] = True
+            self.allowed[i] = mask
+        self.partner = {
+            g.first: g for g in inst.syncs if g.first in self.pos and g.second in self.pos
+        }
+        seconds = {g.second for g in self.partner.values()}
+        self.tasks = [i for i in active if i not in seconds]
+        self.not_eye = ~np.eye(n_veh, dtype=bool)
+
+    def initial_order(self) -> list[int]:
+        """Calls by window start, then window end."""
+        v = self.inst.visits
+        return sorted(self.tasks, key=lambda i: (v[i].window_start, v[i].window_end))
+
+    def _slot(self, loc, free, i):
+        """Per vehicle: (start, arc cost, late cost, feasible) of visit i appended."""
+        v = self.inst.visits[i]
+        start = np.maximum(free + self.tt[loc, v.location], v.window_start)
+        back = self.tt[v.location, self.end_loc]
+        ok = self.allowed[i] & (start <= _latest_end(self.inst, v))
+        ok &= start + v.duration + back <= self.shift_end
+        late = np.maximum(0, start - v.window_end) if v.soft_end else np.zeros_like(start)
+        return start, self.cost_m[loc, v.location], late, ok
+
+    def decode(self, order: list[int]) -> tuple[list[list[int]], float]:
+        """Routes (positions in ``active`` per vehicle) and their full cost."""
+        inst, visits = self.inst, self.inst.visits
+        loc, free = self.start_loc.copy(), self.shift_start.copy()
+        routes: list[list[int]] = [[] for _ in inst.vehicles]
+        arcs, tard, tmax, missed = 0.0, 0.0, 0, 0.0
+        w_max = inst.max_tardiness_weight
+
+        def penalty(i: int) -> int:
+            p = visits[i].penalty
+            return p if p is not None else 1_000_000
+
+        for i in order:
+            if i not in self.partner:
+                start, arc, late, ok = self._slot(loc, free, i)
+                if not ok.any():
+                    missed += penalty(i)
+                    continue
+                w = visits[i].tardiness_weight
+                c = arc + w * late + w_max * np.maximum(0, late - tmax)
+                k = int(np.argmin(np.where(ok, c, np.inf)))
+                arcs, tard, tmax = arcs + arc[k], tard + w * late[k], max(tmax, int(late[k]))
+                routes[k].append(self.pos[i])
+                free[k], loc[k] = start[k] + visits[i].duration, visits[i].location
+                continue
+            g = self.partner[i]
+            a, b = visits[g.first], visits[g.second]
+            sa0, arc_a, _, ok_a = self._slot(loc, free, g.first)
+            sb0, arc_b, _, ok_b = self._slot(loc, free, g.second)
+            sb = np.maximum(sb0[None, :], sa0[:, None] + g.min_gap)
+            sa = np.maximum(sa0[:, None], sb - g.max_gap)
+            ok = ok_a[:, None] & ok_b[None, :] & self.not_eye
+            ok &= (sa <= _latest_end(inst, a)) & (sb <= _latest_end(inst, b))
+            if not ok.any():
+                missed += penalty(g.first) + penalty(g.second)
+                continue
+            la = np.maximum(0, sa - a.window_end) if a.soft_end else 0 * sa
+            lb = np.maximum(0, sb - b.window_end) if b.soft_end else 0 * sb
+            c = arc_a[:, None] + arc_b[None, :] + a.tardiness_weight * la + b.tardiness_weight * lb
+            c = c + w_max * np.maximum(0, np.maximum(la, lb) - tmax)
+            ka, kb = np.unravel_index(int(np.argmin(np.where(ok, c, np.inf))), c.shape)
+            arcs += arc_a[ka] + arc_b[kb]
+            tard += a.tardiness_weight * la[ka, kb] + b.tardiness_weight * lb[ka, kb]
+            tmax = max(tmax, int(la[ka, kb]), int(lb[ka, kb]))
+            for k, visit, st in ((ka, g.first, sa[ka, kb]), (kb, g.second, sb[ka, kb])):
+                routes[k].append(self.pos[visit])
+                free[k], loc[k] = st + visits[visit].duration, visits[visit].location
+        used = np.array([bool(r) for r in routes])
+        arcs += float(self.cost_m[loc, self.end_loc][used].sum()) + float(self.fixed[used].sum())
+        return routes, arcs + tard + w_max * tmax + missed
+
+
+def _greedy_routes(
+    inst: RoundsInstance, active: list[int], time_limit_s: float, seed: int
+) -> list[list[int]]:
+    """The decoder's best routes over orders improved by late-acceptance hill climbing.
+
+    Starts from calls sorted by window start; each step swaps two calls or moves one, decodes,
+    and accepts if no worse than the cost L steps ago (L = 50). Stops at the time limit.
+    """
+    dec = _Decoder(inst, active)
+    rng = np.random.default_rng(seed)
+    order = dec.initial_order()
+    routes, cost = dec.decode(order)
+    best_routes, best_cost = routes, cost
+    history = [cost] * 50
+    n = len(order)
+    t_end = time.monotonic() + time_limit_s
+    step = 0
+    while n > 1 and time.monotonic() < t_end:
+        cand = list(order)
+        x, y = (int(z) for z in rng.choice(n, size=2, replace=False))
+        if rng.random() < 0.5:
+            cand[x], cand[y] = cand[y], cand[x]
+        else:
+            cand.insert(y, cand.pop(x))
+        r, c = dec.decode(cand)
+        slot = step % len(history)
+        if c <= history[slot] or c <= cost:
+            order, cost = cand, c
+            if c < best_cost:
+                best_routes, best_cost = r, c
+        history[slot] = cost
+        step += 1
+    return best_routes
+
+
 # --------------------------------------------------------------------------- solve / extract
 
 
@@ -785,6 +933,10 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
         budget = settings.time_limit_s * settings.warm_start_share
         initial_routes = _pyvrp_routes(inst, active, budget, settings.seed)
         warm = "pyvrp" if initial_routes is not None else "pyvrp_failed"
+    elif settings.warm_start == "auto" and any(g.first in active for g in inst.syncs):
+        budget = settings.time_limit_s * settings.greedy_share
+        initial_routes = _greedy_routes(inst, active, budget, settings.seed)
+        warm = "greedy"
 
     has_syncs = (
         any(g.first in active and g.second in active for g in inst.syncs) if active else False
@@ -792,21 +944,29 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
     attempts = [False, True] if has_syncs else [True]
     solution = m = None
     for n, optional_syncs in enumerate(attempts):
-        left = settings.time_limit_s - (time.monotonic() - t0)
-        share = 0.5 if n + 1 < len(attempts) else 1.0
-        params = _search_parameters(settings, max(0.1, left * share))
         m = _build(inst, active, settings, optional_syncs)
         routing, manager = m.routing, m.manager
+        initial = None
         if initial_routes is not None:
-            routing.CloseModelWithParameters(params)
+            routing.CloseModelWithParameters(_search_parameters(settings, 1.0))
             index_routes = [[manager.NodeToIndex(p) for p in r] for r in initial_routes]
             initial = routing.ReadAssignmentFromRoutes(index_routes, True)
             if initial is None:
-                warm = "pyvrp_rejected"
-                notes.append("OR-Tools rejected PyVRP's routes; solved from scratch")
-            else:
-                solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
-        if solution is None:
+                notes.append(f"OR-Tools rejected the {warm} start; solved from scratch")
+                warm, initial_routes = f"{warm}_rejected", None
+        left = settings.time_limit_s - (time.monotonic() - t0)
+        share = 0.5 if n + 1 < len(attempts) and initial is None else 1.0
+        params = _search_parameters(settings, max(0.1, left * share))
+        if initial is not None:
+            solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
+            if inst.max_tardiness_weight and solution is not initial:
+                # OR-Tools' search ignores the max-tardiness term: keep the start if better.
+                res_a = _extract(m, solution, pre_missed, settings, warm, 0.0, notes)
+                res_b = _extract(m, initial, pre_missed, settings, warm, 0.0, notes)
+                if _full_cost(inst, res_b) < _full_cost(inst, res_a):
+                    solution = initial
+                    notes.append("kept the constructive start: lower cost with max tardiness")
+        else:
             solution = routing.SolveWithParameters(params)
         if solution is not None:
             if optional_syncs and has_syncs:
@@ -818,6 +978,14 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
             f"{settings.time_limit_s} s (status {m.routing.status()})"
         )
     return _extract(m, solution, pre_missed, settings, warm, time.monotonic() - t0, notes)
+
+
+def _full_cost(inst: RoundsInstance, res: RoundsResult) -> tuple[int, int]:
+    """(missed visits, arc cost + fixed cost + tardiness + weighted max tardiness) of a result."""
+    arcs = res.travel_time if inst.arc_cost == "travel_time" else res.distance
+    fixed = sum(inst.vehicles[r.vehicle].fixed_cost for r in res.routes)
+    extra = inst.max_tardiness_weight * max(0, res.max_tardiness)
+    return len(res.missed), arcs + fixed + res.tardiness + extra
 
 
 def _extract(
@@ -834,7 +1002,7 @@ def _extract(
     tt, dd = inst.travel_time, inst.distance
     routes: list[Route] = []
     served: set[int] = set()
-    tardiness = 0
+    tardiness = max_tardiness = 0
     container = solution.IntervalVarContainer()
     intervals = {
         container.Element(j).Var().Name(): container.Element(j) for j in range(container.Size())
@@ -870,6 +1038,7 @@ def _extract(
             stops.append(Stop(i, arrival, start, w, t_arc, d_arc))
             if v.soft_end:
                 tardiness += v.tardiness_weight * max(0, start - v.window_end)
+                max_tardiness = max(max_tardiness, start - v.window_end)
             served.add(i)
             travel, dist, wait, service = (
                 travel + t_arc,
@@ -897,5 +1066,6 @@ def _extract(
         wall_time_s=wall_s,
         instance_name=inst.name,
         tardiness=tardiness,
+        max_tardiness=max_tardiness,
         notes=tuple(notes),
     )
