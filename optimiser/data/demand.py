@@ -823,6 +823,38 @@ class DemoArea:
             "placed_on_road_share": round(sum(p.placement == PLACED_ON_ROAD for p in pk) / n, 3),
         }
 
+    def zone_summary(self) -> pd.DataFrame:
+        """One row per zone: areas, residents 65+, people, hours [h/week], waiting, leads.
+
+        ``lead_capacity_hours`` is the summed capacity of the zone's lead providers [carer
+        h/week] (a provider leading two zones counts in both).
+        """
+        capacity = {p.provider_id: p.capacity_hours for p in self.providers}
+        pop = self.areas.groupby("zone_id")["pop_65plus"].sum()
+        rows = []
+        for z in self.zones:
+            mine = [p for p in self.packages if p.zone_id == z.zone_id]
+            wait = [p for p in mine if p.status is PackageStatus.WAITING]
+            rows.append(
+                {
+                    "zone_id": z.zone_id,
+                    "name": z.name,
+                    "kind": z.kind.value,
+                    "areas": len(z.area_codes),
+                    "pop_65plus": int(pop.get(z.zone_id, 0)),
+                    "people": len(mine),
+                    "weekly_hours": round(sum(p.weekly_hours for p in mine), 1),
+                    "carer_hours": round(sum(p.carer_hours for p in mine), 1),
+                    "waiting": len(wait),
+                    "hospital_discharge": sum(
+                        p.priority is Priority.HOSPITAL_DISCHARGE for p in wait
+                    ),
+                    "lead_providers": ";".join(z.lead_providers),
+                    "lead_capacity_hours": round(sum(capacity[p] for p in z.lead_providers), 1),
+                }
+            )
+        return pd.DataFrame(rows)
+
 
 def demo_scenarios() -> tuple[Scenario, Scenario]:
     """The two baselines to compare: spot market (anyone anywhere) and zoned (leads only)."""

@@ -385,3 +385,14 @@ def test_config_change_flows_through(inputs: DemoInputs, params: DemandParams) -
     p = replace(params, double_handed=replace(params.double_handed, share_of_packages=0.0))
     area = build_demo(inputs, p, seed=0)
     assert not any(pk.double_handed for pk in area.packages)
+
+
+def test_zone_summary_adds_up(demo: DemoArea) -> None:
+    """The per-zone table sums to the area's totals (people, hours, waiting, residents 65+)."""
+    table = demo.zone_summary()
+    s = demo.summary()
+    assert len(table) == s["zones"]
+    assert table.people.sum() == s["people"]
+    assert table.waiting.sum() == s["waiting"]
+    assert table.weekly_hours.sum() == pytest.approx(s["weekly_hours"], abs=0.5)
+    assert table.pop_65plus.sum() == demo.areas.pop_65plus.sum()
