@@ -1,0 +1,104 @@
+"""Home health care benchmark (Mankowska et al. 2014) through the product's rounds model.
+
+Usage: python benchmarks/bench_hhc.py [--instances DIR] [--time-limit S] [--limit K]
+       [--families A,B,C] [--seed N]
+
+Each instance is read (``DS`` block 1-based), turned into a ``RoundsInstance`` (services as
+visits with soft window ends, qualifications as skills, double services as sync groups) and
+solved by ``solve_rounds``, the function the product calls. Every solution is checked twice: by
+the rounds validator (integer model) and by the benchmark's own evaluator, which rescores it
+with real values: (travel + total tardiness + maximum tardiness) / 3. Best known is
+min(bks.csv, best published BRKGA-MP-IPR run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimiser.bench.hhc import (
+    best_known,
+    evaluate,
+    family_name,
+    read_hhc,
+    routes_from_result,
+    to_rounds_instance,
+)
+from optimiser.models.rounds import RoundsSettings, solve_rounds
+from optimiser.models.validate_rounds import validate_rounds
+
+DEFAULT_DIR = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hhc" / "mankowska2014"
+)
+
+
+def _sort_key(path: Path) -> tuple[str, int]:
+    name = family_name(path)
+    return name[0], int(name[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--instances", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--families", default="", help="comma-separated families, e.g. A,B,C")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    paths = [p for p in args.instances.glob("Instanz*.txt") if re.search(r"_\d+_\d+\.txt$", p.name)]
+    paths.sort(key=_sort_key)
+    if args.families:
+        wanted = set(args.families.split(","))
+        paths = [p for p in paths if family_name(p)[0] in wanted]
+    if args.limit is not None:
+        paths = paths[: args.limit]
+    best = best_known(args.instances)
+    settings = RoundsSettings(time_limit_s=args.time_limit, seed=args.seed)
+    print(f"# {len(paths)} instances from {args.instances}; {settings}")
+    print(
+        f"{'inst':5} {'cost':>9} {'best':>9} {'gap%':>7} {'travel':>9} {'tard':>8} "
+        f"{'tmax':>7} {'feas':>4} {'viol':>4} {'missed':>6} {'warm':>8}"
+    )
+    rows = []
+    for path in paths:
+        hhc = read_hhc(path)
+        inst, keys = to_rounds_instance(hhc)
+        res = solve_rounds(inst, settings)
+        model_viol = validate_rounds(inst, res)
+        score = evaluate(hhc, routes_from_result(res, keys, hhc.n_vehicles))
+        feasible = score.feasible and not model_viol and not res.missed
+        bk = best[hhc.name]
+        gap = 100.0 * (score.cost - bk) / bk
+        rows.append((hhc.name, gap, feasible))
+        print(
+            f"{hhc.name:5} {score.cost:>9.2f} {bk:>9.2f} {gap:>7.2f} {score.travel:>9.2f} "
+            f"{score.total_tardiness:>8.2f} {score.max_tardiness:>7.2f} "
+            f"{'yes' if feasible else 'NO':>4} {len(model_viol):>4} {len(res.missed):>6} "
+            f"{res.warm_start:>8}",
+            flush=True,
+        )
+    print()
+    print(f"{'family':6} {'n':>3} {'mean_gap%':>9} {'max_gap%':>8} {'feasible':>8}")
+    for fam in sorted({r[0][0] for r in rows}):
+        rs = [r for r in rows if r[0][0] == fam]
+        print(
+            f"{fam:6} {len(rs):>3} {sum(r[1] for r in rs) / len(rs):>9.2f} "
+            f"{max(r[1] for r in rs):>8.2f} {sum(r[2] for r in rs):>5}/{len(rs)}"
+        )
+    n = len(rows)
+    mean_gap = sum(r[1] for r in rows) / n if n else float("nan")
+    feasible = sum(r[2] for r in rows)
+    print(
+        f"RESULT instances={n} mean_gap_pct={mean_gap:.2f} feasible={feasible}/{n} "
+        f"time_limit_s={args.time_limit:g}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
