@@ -884,10 +884,10 @@ def _place(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Lat, lon, placement method and area code of every person, area by area."""
-    lats: list[np.ndarray] = []
-    lons: list[np.ndarray] = []
-    how: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
+    lats: list[np.ndarray] = [np.zeros(0)]
+    lons: list[np.ndarray] = [np.zeros(0)]
+    how: list[np.ndarray] = [np.zeros(0, dtype=object)]
+    codes: list[np.ndarray] = [np.zeros(0, dtype=object)]
     homes_by_area = dict(tuple(inputs.homes.groupby("area_code")))
     roads_by_area = dict(tuple(inputs.roads.groupby("area_code")))
     for code, k, method in zip(inputs.areas["area_code"], people, placement, strict=True):
@@ -1025,9 +1025,19 @@ def build_demo(
     dwellings = areas["residents"] / pp.persons_per_household
     mapped_share = areas["mapped_homes"] / dwellings
     areas["mapped_home_share"] = mapped_share.round(3)
-    areas["placement"] = np.where(
-        mapped_share >= pp.min_mapped_home_share, PLACED_ON_BUILDING, PLACED_ON_ROAD
-    )
+    weight_m = inputs.roads["fclass"].map(pp.road_class_weights).fillna(0.0) * inputs.roads.length
+    has_roads = areas["area_code"].map(weight_m.groupby(inputs.roads["area_code"]).sum()) > 0
+    well_mapped = mapped_share >= pp.min_mapped_home_share
+    # Buildings where mapping is good enough; else road edges; else whatever homes there are.
+    areas["placement"] = np.where(well_mapped | ~has_roads, PLACED_ON_BUILDING, PLACED_ON_ROAD)
+    unplaceable = (areas["placement"] == PLACED_ON_BUILDING) & (areas["mapped_homes"] == 0)
+    if unplaceable.any():
+        raise InputError(
+            [
+                Problem("OSM extract", None, "area_code", f"area {c!r} has no homes or streets")
+                for c in areas.loc[unplaceable, "area_code"]
+            ]
+        )
     areas["need_weight"] = need_weights(
         areas["pop_65plus"].to_numpy(),
         areas["health_decile"].to_numpy(),

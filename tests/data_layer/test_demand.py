@@ -34,7 +34,7 @@ from optimiser.data.demand import (
     weekly_hours_of,
 )
 from optimiser.data.domain import CallType, PackageStatus, Priority, ZoneKind, ZoneRule
-from optimiser.errors import ConfigError
+from optimiser.errors import ConfigError, InputError
 
 
 @pytest.fixture(scope="module")
@@ -396,3 +396,18 @@ def test_zone_summary_adds_up(demo: DemoArea) -> None:
     assert table.waiting.sum() == s["waiting"]
     assert table.weekly_hours.sum() == pytest.approx(s["weekly_hours"], abs=0.5)
     assert table.pop_65plus.sum() == demo.areas.pop_65plus.sum()
+
+
+def test_areas_without_streets_fall_back_to_buildings(
+    inputs: DemoInputs, params: DemandParams
+) -> None:
+    """A sparse area with no residential streets uses its few homes; with neither, an error."""
+    sparse = "E01013799"  # Oakham 003B: 81 mapped homes for about 700 dwellings
+    roads = inputs.roads[inputs.roads.area_code != sparse]
+    area = build_demo(replace(inputs, roads=roads), params, seed=0)
+    rule = dict(zip(area.areas.area_code, area.areas.placement, strict=True))
+    assert rule[sparse] == PLACED_ON_BUILDING
+    empty = "E01013793"  # Langham 002A: no home outlines at all
+    roads = inputs.roads[inputs.roads.area_code != empty]
+    with pytest.raises(InputError, match=f"{empty}' has no homes or streets"):
+        build_demo(replace(inputs, roads=roads), params, seed=0)
