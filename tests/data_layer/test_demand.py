@@ -411,3 +411,11 @@ def test_areas_without_streets_fall_back_to_buildings(
     roads = inputs.roads[inputs.roads.area_code != empty]
     with pytest.raises(InputError, match=f"{empty}' has no homes or streets"):
         build_demo(replace(inputs, roads=roads), params, seed=0)
+
+
+def test_missing_data_files_are_all_named(tmp_path: Path, params: DemandParams) -> None:
+    """An empty data dir is reported once, naming each of the five files the demo needs."""
+    with pytest.raises(InputError) as err:
+        load_demo_inputs(tmp_path, params)
+    assert len(err.value.problems) == 5
+    assert "rutland-latest-free.shp.zip" in str(err.value)
