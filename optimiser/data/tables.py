@@ -486,10 +486,9 @@ class _Checker:
 
 def _cells(raw: _Raw, mapping: Mapping[str, str]) -> Iterable[tuple[int, dict[str, object]]]:
     """(1-based row, {normalised column: cell}) for every row, skipping fully blank rows."""
-    cols = list(mapping.items())
-    for i, values in enumerate(raw.frame.itertuples(index=False, name=None)):
-        by_pos = dict(zip(raw.frame.columns, values, strict=True))
-        rec = {name: by_pos[orig] for name, orig in cols}
+    columns = {name: raw.frame[orig].tolist() for name, orig in mapping.items()}
+    for i in range(len(raw.frame)):
+        rec = {name: values[i] for name, values in columns.items()}
         geom_missing = raw.geometry is None or raw.geometry[i] is None
         if all(_is_missing(v) for v in rec.values()) and geom_missing:
             continue

@@ -22,6 +22,7 @@ fixed point.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -186,7 +187,13 @@ def parse_visits(text: str) -> tuple[Visit, ...]:
     """Visits of a weekly pattern such as ``mon-fri morning 30; sat 09:00-10:30 45x2``.
 
     Returns them in canonical order. Raises :class:`VisitsSyntaxError` naming the bad entry.
+    Results are cached by text: real tables repeat a few patterns many times.
     """
+    return _parse_visits_cached(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_visits_cached(text: str) -> tuple[Visit, ...]:
     entries = [e for e in text.split(";") if e.strip()]
     if not entries:
         raise VisitsSyntaxError("no visits given: expected entries like 'mon-fri morning 30'")
@@ -210,6 +217,11 @@ def format_visits(visits: Iterable[Visit]) -> str:
 
     Calls alike in everything but the day share one entry; entries are ordered by start window.
     """
+    return _format_visits_cached(tuple(visits))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_visits_cached(visits: tuple[Visit, ...]) -> str:
     groups: list[tuple[tuple[int, ...], list[set[int]]]] = []
     index: dict[tuple[int, ...], int] = {}
     for v in canonical_visits(visits):
