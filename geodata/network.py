@@ -25,7 +25,7 @@ from geodata.settings import MPH_TO_KPH, NetworkSettings
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 # Bump when the way a graph is built changes, so stale cached GraphML files are not reused.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 # Way tags the speed rules read, on top of OSMnx's defaults. Set once, here (STYLE habit 9).
 SPEED_TAGS = ("lit", "maxspeed:type", "source:maxspeed", "zone:maxspeed", "zone:traffic")
@@ -190,43 +190,49 @@ def _is_drivable(tags: dict[str, str], network_type: str) -> bool:
 def write_drivable_xml(src: Path, dst: Path, *, network_type: str = "drive") -> int:
     """Copy the drivable ways of an OSM file (PBF or XML) and their nodes to OSM XML ``dst``.
 
-    Uses pyosmium (libosmium's C++ readers), two passes: ways, then the nodes they use.
-    Returns the number of ways written. References to nodes missing from the extract are
-    dropped. Raises InputError naming ``src`` when it cannot be read.
+    One pass with pyosmium (libosmium's C++ readers): node locations are kept in libosmium's
+    sparse index and handed over with each way, and only tagged nodes and highway ways reach
+    Python, so memory stays small on county extracts. Returns the number of ways written.
+    References to nodes missing from the extract are dropped. Raises InputError naming ``src``
+    when it cannot be read.
     """
     ways: list[tuple[int, list[int], dict[str, str]]] = []
-    needed: set[int] = set()
+    coords: dict[int, tuple[float, float]] = {}
+    node_tags: dict[int, dict[str, str]] = {}
     try:
-        for way in osmium.FileProcessor(str(src), osmium.osm.WAY):
-            tags = {tag.k: tag.v for tag in way.tags}
-            if _is_drivable(tags, network_type):
-                refs = [n.ref for n in way.nodes]
-                ways.append((way.id, refs, tags))
-                needed.update(refs)
-        present: set[int] = set()
+        processor = (
+            osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway", *_NODE_TAGS))
+        )
+        for obj in processor:
+            if obj.is_node():
+                tags = {t.k: t.v for t in obj.tags if t.k in _NODE_TAGS}
+                if tags:
+                    node_tags[obj.id] = tags
+                continue
+            tags = {t.k: t.v for t in obj.tags}
+            if not _is_drivable(tags, network_type):
+                continue
+            refs = []
+            for ref in obj.nodes:
+                if ref.location.valid():
+                    coords[ref.ref] = (ref.location.lon, ref.location.lat)
+                    refs.append(ref.ref)
+            if len(refs) >= 2:
+                ways.append((obj.id, refs, tags))
         with osmium.SimpleWriter(str(dst), overwrite=True) as writer:
-            processor = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(
-                osmium.filter.IdFilter(needed)
-            )
-            for node in processor:
-                if not node.location.valid():
-                    continue
-                tags = {t.k: t.v for t in node.tags if t.k in _NODE_TAGS}
+            for node_id in sorted(coords):
                 writer.add_node(
                     osmium.osm.mutable.Node(
-                        id=node.id, location=(node.location.lon, node.location.lat), tags=tags
+                        id=node_id, location=coords[node_id], tags=node_tags.get(node_id, {})
                     )
                 )
-                present.add(node.id)
-            written = 0
             for way_id, refs, tags in ways:
-                kept = [r for r in refs if r in present]
-                if len(kept) >= 2:
-                    writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=kept, tags=tags))
-                    written += 1
+                writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))
     except RuntimeError as exc:  # libosmium's errors for unreadable or malformed files
         raise InputError(f"cannot read OSM data: {exc}", source=str(src)) from None
-    return written
+    return len(ways)
 
 
 def _finish(
