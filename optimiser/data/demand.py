@@ -25,6 +25,7 @@ from geodata.areas import BNG, WGS84, areal_weights, read_areas, zone_polygons
 from geodata.buildings import (
     RESIDENTIAL_ROAD_CLASSES,
     read_buildings,
+    read_places,
     read_road_edges,
     sample_points_on_lines,
 )
@@ -83,11 +84,17 @@ class PopulationParams:
 
 @dataclass(frozen=True)
 class PlacementParams:
-    """Building or road-edge placement: the mapped-home threshold and road class weights."""
+    """Building or road-edge placement: mapped-home threshold, road class and settlement weights.
+
+    A road piece's weight per metre is its class weight, times ``outside_settlement_weight``
+    if it lies farther than ``settlement_radius_m`` [m] from every town, village or hamlet.
+    """
 
     min_mapped_home_share: float
     persons_per_household: float
     road_class_weights: Mapping[str, float]
+    settlement_radius_m: float = 800.0
+    outside_settlement_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -660,8 +667,9 @@ class DemoInputs:
     ``areas``: one row per LSOA with ``area_code``, ``area_name``, ``pop_65plus``,
     ``residents``, ``health_decile``, ``barriers_decile`` (IoD 2019 joined by area share),
     ``mapped_homes`` and geometry (EPSG:4326). ``homes``: residential building points with
-    ``area_code``. ``roads``: residential road pieces cut to LSOAs with ``area_code`` and
-    ``fclass`` (EPSG:27700).
+    ``area_code``. ``roads``: residential road pieces cut to LSOAs with ``area_code``,
+    ``fclass`` and ``settlement_m`` (distance to the nearest town/village/hamlet point [m])
+    (EPSG:27700).
     """
 
     areas: gpd.GeoDataFrame
@@ -759,6 +767,11 @@ def load_demo_inputs(data_dir: str | Path, params: DemandParams) -> DemoInputs:
         areas[["area_code", "geometry"]].to_crs(BNG),
         how="intersection",
         keep_geom_type=True,
+    )
+    places = read_places(shp).to_crs(BNG)[["name", "geometry"]]
+    roads = gpd.sjoin_nearest(roads, places, how="left", distance_col="settlement_m")
+    roads = roads.drop(columns=["index_right", "name"]).drop_duplicates(
+        subset=["area_code", "osm_id", "geometry"]
     )
     roads = roads.sort_values(["area_code", "osm_id"]).reset_index(drop=True)
 
@@ -876,6 +889,13 @@ def _xy_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
 
 
+def road_weights(roads: pd.DataFrame, params: PlacementParams) -> np.ndarray:
+    """Placement weight per metre of each road piece (``fclass``, ``settlement_m`` columns)."""
+    w = roads["fclass"].map(params.road_class_weights).fillna(0.0).to_numpy(dtype=float)
+    far = roads["settlement_m"].to_numpy(dtype=float) > params.settlement_radius_m
+    return np.where(far, w * params.outside_settlement_weight, w)
+
+
 def _place(
     inputs: DemoInputs,
     people: np.ndarray,
@@ -900,7 +920,7 @@ def _place(
             lat, lon = homes.geometry.y.to_numpy()[idx], homes.geometry.x.to_numpy()[idx]
         else:
             lines = roads_by_area[code]
-            w = lines["fclass"].map(params.road_class_weights).fillna(0.0).to_numpy()
+            w = road_weights(lines, params)
             pts = sample_points_on_lines(lines.geometry, k, rng, weights=w).to_crs(WGS84)
             lat, lon = pts.y.to_numpy(), pts.x.to_numpy()
         lats.append(lat)
@@ -1025,7 +1045,7 @@ def build_demo(
     dwellings = areas["residents"] / pp.persons_per_household
     mapped_share = areas["mapped_homes"] / dwellings
     areas["mapped_home_share"] = mapped_share.round(3)
-    weight_m = inputs.roads["fclass"].map(pp.road_class_weights).fillna(0.0) * inputs.roads.length
+    weight_m = road_weights(inputs.roads, pp) * inputs.roads.length
     has_roads = areas["area_code"].map(weight_m.groupby(inputs.roads["area_code"]).sum()) > 0
     well_mapped = mapped_share >= pp.min_mapped_home_share
     # Buildings where mapping is good enough; else road edges; else whatever homes there are.
