@@ -9,7 +9,6 @@ distance. Location 0 is the depot; visit ``i`` is customer ``i + 1`` at location
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,20 +37,18 @@ def to_tenths(value: float) -> int:
 def _truncated_distance_tenths(coords: np.ndarray) -> np.ndarray:
     """Euclidean distances truncated to one decimal, in tenths, computed exactly.
 
-    Coordinates are integers in these files, so floor(10 * sqrt(k)) = isqrt(100 * k) exactly;
-    non-integer coordinates fall back to floating point with a small guard.
+    With integer coordinates floor(10 * sqrt(k)) = isqrt(100 * k): a float square root
+    corrected by one step either way gives it exactly; other coordinates use floating point
+    with a small guard.
     """
-    n = len(coords)
-    out = np.zeros((n, n), dtype=np.int64)
-    integral = np.all(np.equal(np.mod(coords, 1), 0))
-    for i in range(n):
-        for j in range(n):
-            dx, dy = coords[i] - coords[j]
-            if integral:
-                out[i, j] = math.isqrt(int(dx * dx + dy * dy) * SCALE * SCALE)
-            else:
-                out[i, j] = math.floor(math.hypot(dx, dy) * SCALE + 1e-9)
-    return out
+    diff = coords[:, None, :] - coords[None, :, :]
+    if np.all(np.equal(np.mod(coords, 1), 0)):
+        x = (diff.astype(np.int64) ** 2).sum(axis=2) * SCALE * SCALE
+        r = np.floor(np.sqrt(x.astype(float))).astype(np.int64)
+        r -= (r * r > x).astype(np.int64)
+        r += ((r + 1) * (r + 1) <= x).astype(np.int64)
+        return r
+    return np.floor(np.hypot(diff[..., 0], diff[..., 1]) * SCALE + 1e-9).astype(np.int64)
 
 
 def read_vrptw(path: Path | str, *, vehicle_fixed_cost: int = 0) -> RoundsInstance:
