@@ -103,6 +103,8 @@ __all__ = [
 ]
 
 PathOrBuffer = str | os.PathLike[str] | BinaryIO
+#: A postcode lookup: {normalised postcode: (lat, lon)}, or a postcode table to read.
+PostcodeLookup = Mapping[str, tuple[float, float]] | PathOrBuffer
 
 PACKAGE_COLUMNS = (
     "package_id",
@@ -687,28 +689,29 @@ def read_packages(
     path_or_buffer: PathOrBuffer,
     *,
     source_name: str | None = None,
-    postcode_lookup: Mapping[str, tuple[float, float]] | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
 ) -> tuple[Package, ...]:
     """Read and check a packages table (.csv, .xlsx, .geojson, .gpkg).
 
     ``postcode_lookup`` maps normalised postcodes (see :func:`normalise_postcode`) to
-    (lat, lon) [degrees]; it is used for rows whose lat/lon are blank. Raises ``InputError``
+    (lat, lon) [degrees], or is a postcode table to read (:func:`read_postcode_lookup`); it is
+    used for rows whose lat/lon are blank. Raises ``InputError``
     listing every problem.
     """
     source = _source_of(path_or_buffer, source_name, "packages")
     fmt = _format_of(path_or_buffer, source)
     raw = _read_raw(path_or_buffer, fmt, source, "packages")
-    return _packages(raw, source, postcode_lookup)
+    return _packages(raw, source, _lookup_of(postcode_lookup))
 
 
 def packages_from_frame(
     frame: pd.DataFrame,
     *,
     source_name: str = "packages",
-    postcode_lookup: Mapping[str, tuple[float, float]] | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
 ) -> tuple[Package, ...]:
     """Check a packages DataFrame (a GeoDataFrame's point geometry gives lat/lon)."""
-    return _packages(_raw_from_frame(frame), source_name, postcode_lookup)
+    return _packages(_raw_from_frame(frame), source_name, _lookup_of(postcode_lookup))
 
 
 def packages_to_frame(packages: Iterable[Package]) -> pd.DataFrame:
@@ -862,23 +865,23 @@ def read_providers(
     path_or_buffer: PathOrBuffer,
     *,
     source_name: str | None = None,
-    postcode_lookup: Mapping[str, tuple[float, float]] | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
 ) -> tuple[Provider, ...]:
     """Read and check a providers table (.csv, .xlsx, .geojson, .gpkg)."""
     source = _source_of(path_or_buffer, source_name, "providers")
     fmt = _format_of(path_or_buffer, source)
     raw = _read_raw(path_or_buffer, fmt, source, "providers")
-    return _providers(raw, source, postcode_lookup)
+    return _providers(raw, source, _lookup_of(postcode_lookup))
 
 
 def providers_from_frame(
     frame: pd.DataFrame,
     *,
     source_name: str = "providers",
-    postcode_lookup: Mapping[str, tuple[float, float]] | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
 ) -> tuple[Provider, ...]:
     """Check a providers DataFrame (a GeoDataFrame's point geometry gives lat/lon)."""
-    return _providers(_raw_from_frame(frame), source_name, postcode_lookup)
+    return _providers(_raw_from_frame(frame), source_name, _lookup_of(postcode_lookup))
 
 
 def providers_to_frame(providers: Iterable[Provider]) -> pd.DataFrame:
@@ -1287,6 +1290,13 @@ def read_postcode_lookup(
     if fmt in _GEO:
         raise InputError(Problem(source, None, None, "expected a .csv or .xlsx postcode table"))
     return _postcodes(_read_raw(path_or_buffer, fmt, source, "postcodes"), source)
+
+
+def _lookup_of(lookup: PostcodeLookup | None) -> Mapping[str, tuple[float, float]] | None:
+    """A lookup mapping as given, or read from the postcode table it names."""
+    if lookup is None or isinstance(lookup, Mapping):
+        return lookup
+    return read_postcode_lookup(lookup)
 
 
 def postcode_lookup_from_frame(

@@ -261,6 +261,12 @@ def test_postcodes_resolve_locations() -> None:
     assert (packages[2].lat, packages[2].lon) == (52.66, -0.70)
 
 
+def test_postcode_lookup_may_be_a_file() -> None:
+    """The lookup may be given as the postcode table's path (as a scenario config names it)."""
+    by_path = read_packages(GOOD / "packages_postcode.csv", postcode_lookup=GOOD / "postcodes.csv")
+    assert by_path == read_packages(GOOD / "packages_postcode.csv", postcode_lookup=_lookup())
+
+
 def test_postcodes_without_lookup_are_a_problem() -> None:
     """A postcode row read without a lookup table says that a lookup is needed."""
     with pytest.raises(InputError) as info:
