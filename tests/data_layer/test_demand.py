@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ from optimiser.data.demand import (
     draw_visit_plans,
     load_demo_inputs,
     quota_counts,
+    road_weights,
     spread_days,
     weekly_hours_of,
 )
@@ -419,3 +421,17 @@ def test_missing_data_files_are_all_named(tmp_path: Path, params: DemandParams) 
         load_demo_inputs(tmp_path, params)
     assert len(err.value.problems) == 5
     assert "rutland-latest-free.shp.zip" in str(err.value)
+
+
+def test_road_weights_favour_village_streets(params: DemandParams) -> None:
+    """Residential streets outweigh lanes; pieces far from any settlement count for a tenth."""
+    roads = pd.DataFrame(
+        {
+            "fclass": ["residential", "unclassified", "residential", "track"],
+            "settlement_m": [100.0, 100.0, 5_000.0, 100.0],
+        }
+    )
+    w = road_weights(roads, params.placement)
+    assert w[0] == 1.0 and w[1] == pytest.approx(0.3)
+    assert w[2] == pytest.approx(params.placement.outside_settlement_weight)
+    assert w[3] == 0.0  # a class not configured is never used
