@@ -1,0 +1,342 @@
+"""The CP-SAT assignment model, solved lexicographically (the project's only CP-SAT importer).
+
+Each package goes to at most one of its candidate providers, or is left unmet (an explicit,
+penalised choice). The objectives, in order:
+
+1. unmet contact minutes weighted by priority (hospital discharge, waiting days);
+2. continuity breaks: active packages moved off their current provider (only when released);
+3. soft-zoning penalty of non-lead providers (only when the scenario sets one);
+4. carer travel minutes per week (the fast estimate, also counted inside capacity);
+5. what the council pays per week [pence].
+
+How the order is guaranteed. Objectives 1 and 2 are one stage, ``unmet``, with a proven weight
+bound: it minimises ``W * unmet + breaks`` where ``W = (movable active packages) + 1``. Unmet
+values are integers, so one unit of unmet outweighs every possible number of breaks and the
+combination is exactly lexicographic. The later objectives are separate stages
+(``non_lead``, ``travel``, ``cost``), each solved with every earlier stage kept at the value
+found (``objective <= value`` added as a constraint), so the order holds by construction.
+If a stage proves optimality its constraint is the exact optimum; if it stops at its budget
+the constraint is the value found and the stage's bound and gap are kept in the result. The
+reported ``optimality_gap`` is that of the final stage (ISSUE-NOTES). Stages with nothing to
+decide are skipped.
+
+Warm starts: the greedy brokerage solution is the first hint; before each stage the LP
+relaxation is solved and rounded (``lp_warm_start``) and replaces the hint when better; each
+stage's solution hints the next, so every stage starts from a feasible point.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimiser.data.domain import SolverSettings
+from optimiser.errors import InfeasibleError, SolverError
+from optimiser.models.greedy import greedy_provider_of
+from optimiser.models.instance import AssignmentInstance
+from optimiser.models.lp_warm_start import (
+    LinearStage,
+    improve,
+    round_relaxation,
+    solve_relaxation,
+    stage_value,
+)
+from optimiser.models.solution import AssignmentSolution, StageRecord, relative_gap
+from optimiser.models.validate import objective_values
+
+#: Stage names in lexicographic order.
+STAGES: tuple[str, ...] = ("unmet", "non_lead", "travel", "cost")
+#: Relative share of the time budget per stage; unused time flows to later stages.
+STAGE_TIME_SHARE: dict[str, float] = {
+    "unmet": 4.0,
+    "non_lead": 1.0,
+    "travel": 3.0,
+    "cost": 2.0,
+}
+_MIN_STAGE_S = 0.05
+#: Share of a stage's budget the LP relaxation may use before CP-SAT starts.
+LP_TIME_SHARE = 0.3
+
+
+def _value(obj: LinearStage, place: np.ndarray, unmet: np.ndarray) -> int:
+    """Value of a stage objective at 0/1 vectors of the pair and unmet variables."""
+    return int(obj.place_coef @ place + obj.unmet_coef @ unmet + obj.constant)
+
+
+def _trivial(obj: LinearStage) -> bool:
+    return not (obj.place_coef.any() or obj.unmet_coef.any())
+
+
+class _AssignmentModel:
+    """CP-SAT model: data, variables, constraints; objectives built per stage."""
+
+    def __init__(self, instance: AssignmentInstance) -> None:
+        # --- data ---
+        self.inst = instance
+        self.model = cp_model.CpModel()
+        self.pair_starts = np.searchsorted(instance.pair_pkg, np.arange(instance.n_packages + 1))
+        # --- variables ---
+        pid, kid = instance.package_ids, instance.provider_ids
+        self.place = [
+            self.model.new_bool_var(f"place[{pid[i]},{kid[k]}]")
+            for i, k in zip(instance.pair_pkg.tolist(), instance.pair_prov.tolist(), strict=True)
+        ]
+        self.unmet = [self.model.new_bool_var(f"unmet[{p}]") for p in pid]
+        self.place_index = np.array([v.index for v in self.place], dtype=np.int64)
+        self.unmet_index = np.array([v.index for v in self.unmet], dtype=np.int64)
+        # --- constraints ---
+        self._add_one_provider_or_unmet()
+        self._add_capacity()
+        self._add_continuity()
+
+    # Each package is placed with exactly one of its candidate providers, or is unmet.
+    def _add_one_provider_or_unmet(self) -> None:
+        for i in range(self.inst.n_packages):
+            lo, hi = self.pair_starts[i], self.pair_starts[i + 1]
+            self.model.add_exactly_one([*self.place[lo:hi], self.unmet[i]])
+
+    # A provider's placed carer time plus the carers' travel fits its weekly capacity.
+    def _add_capacity(self) -> None:
+        inst = self.inst
+        load = inst.pair_load_min
+        order = np.argsort(inst.pair_prov, kind="stable")
+        bounds = np.searchsorted(inst.pair_prov[order], np.arange(inst.n_providers + 1))
+        for k in range(inst.n_providers):
+            pairs = order[bounds[k] : bounds[k + 1]]
+            if len(pairs) == 0:
+                continue
+            if int(load[pairs].sum()) <= int(inst.capacity_min[k]):
+                continue  # cannot overfill: no constraint needed
+            expr = cp_model.LinearExpr.weighted_sum(
+                [self.place[m] for m in pairs], load[pairs].tolist()
+            )
+            self.model.add(expr <= int(inst.capacity_min[k]))
+
+    # Packages whose continuity is not released stay with their current provider.
+    def _add_continuity(self) -> None:
+        inst = self.inst
+        for i in np.flatnonzero(inst.fixed):
+            lo = self.pair_starts[i]
+            self.model.add(self.place[lo] == 1)
+
+    # --- objectives ---
+    def objective(self, name: str) -> LinearStage:
+        """The stage's linear objective (see the module docstring)."""
+        inst = self.inst
+        place_coef = np.zeros(inst.n_pairs, dtype=np.int64)
+        unmet_coef = np.zeros(inst.n_packages, dtype=np.int64)
+        constant = 0
+        if name == "unmet":
+            # W * weighted unmet + continuity breaks, W above the largest possible breaks.
+            movable = inst.active & ~inst.fixed
+            weight = int(movable.sum()) + 1
+            unmet_coef = (inst.unmet_weight * inst.contact_min).astype(np.int64) * weight
+            unmet_coef[inst.fixed] = 0
+            cur_pair = movable[inst.pair_pkg] & (inst.pair_prov == inst.current[inst.pair_pkg])
+            place_coef[cur_pair] = -1
+            constant = int(movable.sum())
+        elif name == "non_lead":
+            place_coef = inst.pair_penalty.astype(np.int64)
+        elif name == "travel":
+            place_coef = inst.pair_travel_min.astype(np.int64)
+        elif name == "cost":
+            place_coef = inst.pair_cost_pence.astype(np.int64)
+        else:
+            raise ValueError(f"unknown stage {name!r}")
+        if name != "unmet":
+            place_coef[inst.fixed[inst.pair_pkg]] = 0
+            # Fixed packages contribute a constant, kept so values match the checker.
+            fixed_pairs = inst.fixed[inst.pair_pkg]
+            if name == "non_lead":
+                constant += int(inst.pair_penalty[fixed_pairs].sum())
+            elif name == "travel":
+                constant += int(inst.pair_travel_min[fixed_pairs].sum())
+            elif name == "cost":
+                constant += int(inst.pair_cost_pence[fixed_pairs].sum())
+        return LinearStage(place_coef, unmet_coef, constant)
+
+    def linear(self, obj: LinearStage) -> cp_model.LinearExprT:
+        """The CP-SAT expression of an objective (zero coefficients dropped)."""
+        pm = np.flatnonzero(obj.place_coef)
+        um = np.flatnonzero(obj.unmet_coef)
+        variables = [self.place[m] for m in pm] + [self.unmet[i] for i in um]
+        coefs = obj.place_coef[pm].tolist() + obj.unmet_coef[um].tolist()
+        return cp_model.LinearExpr.weighted_sum(variables, coefs) + obj.constant
+
+    # --- hints and extraction ---
+    def hint(self, provider_of: np.ndarray) -> None:
+        """Replace the hint with the assignment ``provider_of``."""
+        place, unmet = self.vectors(provider_of)
+        self.model.clear_hints()
+        for var, val in zip(self.place, place.tolist(), strict=True):
+            self.model.add_hint(var, val)
+        for var, val in zip(self.unmet, unmet.tolist(), strict=True):
+            self.model.add_hint(var, val)
+
+    def vectors(self, provider_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 vectors of the pair and unmet variables for ``provider_of``."""
+        pair = self.inst.pair_index(provider_of)
+        place = np.zeros(self.inst.n_pairs, dtype=np.int64)
+        place[pair[pair >= 0]] = 1
+        unmet = (pair < 0).astype(np.int64)
+        return place, unmet
+
+    def extract(self, solver: cp_model.CpSolver) -> np.ndarray:
+        """Provider index per package from the solver's last solution."""
+        values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+        chosen = values[self.place_index] > 0
+        provider_of = np.full(self.inst.n_packages, -1, dtype=np.int64)
+        provider_of[self.inst.pair_pkg[chosen]] = self.inst.pair_prov[chosen]
+        return provider_of
+
+
+def _stage_names(instance: AssignmentInstance, model: _AssignmentModel) -> list[str]:
+    """Stages with something to decide (a trivial objective is skipped)."""
+    return [name for name in STAGES if not _trivial(model.objective(name))]
+
+
+def _warm_hint(
+    instance: AssignmentInstance,
+    obj: LinearStage,
+    kept: list[tuple[LinearStage, int]],
+    current: np.ndarray,
+    time_limit_s: float,
+) -> tuple[np.ndarray, float | None, str]:
+    """Best of ``current`` improved and the LP rounding improved; and the LP bound (or None).
+
+    Candidates that break an earlier stage's value are discarded.
+    """
+    best = improve(instance, current, obj, kept)
+    best_value = stage_value(obj, instance, best)
+    source = "local search" if best_value < stage_value(obj, instance, current) else "previous"
+    lp = solve_relaxation(instance, obj, kept, time_limit_s=time_limit_s)
+    if lp is None:
+        return best, None, source
+    bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
+    rounded = round_relaxation(instance, lp, obj)
+    if all(stage_value(st, instance, rounded) <= value for st, value in kept):
+        rounded = improve(instance, rounded, obj, kept)
+        if stage_value(obj, instance, rounded) < best_value:
+            return rounded, bound, "lp rounding"
+    return best, bound, source
+
+
+def solve_assignment(
+    instance: AssignmentInstance,
+    settings: SolverSettings,
+    *,
+    hint: np.ndarray | None = None,
+    stages: Sequence[str] | None = None,
+    warm_start: bool = True,
+) -> AssignmentSolution:
+    """Solve the assignment lexicographically with CP-SAT (see the module docstring).
+
+    ``settings.time_limit_s`` is the budget for everything (model building included), shared
+    among stages by ``STAGE_TIME_SHARE`` with unused time flowing on; ``workers`` and ``seed``
+    go to every stage; ``max_deterministic_time`` (if set) is shared the same way and makes a
+    one-worker run reproducible. ``hint`` (provider index per package) replaces the greedy
+    brokerage start. ``stages`` restricts the stages (in order; default all non-trivial).
+    ``warm_start`` solves each stage's LP relaxation first (HiGHS, at most ``LP_TIME_SHARE``
+    of the stage budget): its rounding becomes the hint when better, its optimum a bound.
+
+    Raises ``SolverError`` if CP-SAT rejects the model, ``InfeasibleError`` if it proves it
+    infeasible (cannot happen for an instance ``build_instance`` accepted).
+    """
+    start = time.perf_counter()
+    model = _AssignmentModel(instance)
+    names = _stage_names(instance, model)
+    if stages is not None:
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown stages {unknown}; choose from {STAGES}")
+        names = [s for s in names if s in stages]
+    current = np.asarray(hint if hint is not None else greedy_provider_of(instance), np.int64)
+    source = "given hint" if hint is not None else "greedy brokerage"
+    records: list[StageRecord] = []
+    kept: list[tuple[LinearStage, int]] = []
+    det_total = settings.max_deterministic_time
+    det_shares = sum(STAGE_TIME_SHARE[s] for s in names) or 1.0
+
+    for j, name in enumerate(names):
+        t_stage = time.perf_counter()
+        remaining_s = settings.time_limit_s - (t_stage - start)
+        share = STAGE_TIME_SHARE[name] / sum(STAGE_TIME_SHARE[s] for s in names[j:])
+        budget_s = max(_MIN_STAGE_S, remaining_s * share)
+        obj = model.objective(name)
+        lp_bound: float | None = None
+        if warm_start:
+            current, lp_bound, lp_source = _warm_hint(
+                instance, obj, kept, current, budget_s * LP_TIME_SHARE
+            )
+            source = lp_source if lp_source != "previous" else source
+        expr = model.linear(obj)
+        model.model.minimize(expr)
+        model.hint(current)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(
+            _MIN_STAGE_S, budget_s - (time.perf_counter() - t_stage)
+        )
+        solver.parameters.num_workers = settings.workers
+        solver.parameters.random_seed = settings.seed
+        if det_total is not None:
+            solver.parameters.max_deterministic_time = (
+                det_total * STAGE_TIME_SHARE[name] / det_shares
+            )
+        status = solver.solve(model.model)
+        status_name = solver.status_name(status)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = model.extract(solver)
+            if _value(obj, *model.vectors(found)) <= _value(obj, *model.vectors(current)):
+                current, source = found, "cp-sat"
+            bound = float(solver.best_objective_bound)
+        elif status == cp_model.INFEASIBLE:
+            raise InfeasibleError(
+                f"the assignment model is infeasible at stage {name!r} (please report: every "
+                f"instance accepted by build_instance should be feasible)"
+            )
+        elif status == cp_model.MODEL_INVALID:
+            raise SolverError(
+                f"CP-SAT rejected the model at stage {name!r}: {model.model.validate()}"
+            )
+        else:  # UNKNOWN: no solution within the budget, keep the previous one
+            bound = float("-inf")
+            status_name = "UNKNOWN"
+        value = _value(obj, *model.vectors(current))
+        if lp_bound is not None:
+            bound = max(bound, lp_bound)
+        bound = min(max(bound, float(np.floor(bound)) if np.isfinite(bound) else bound), value)
+        if not np.isfinite(bound):
+            bound = float(obj.constant + obj.place_coef[obj.place_coef < 0].sum())
+        if status != cp_model.OPTIMAL and bound >= value:
+            status_name = "OPTIMAL (bound)"
+        records.append(
+            StageRecord(
+                name=name,
+                status=status_name,
+                objective=value,
+                best_bound=bound,
+                gap=relative_gap(value, bound),
+                wall_s=time.perf_counter() - t_stage,
+                time_limit_s=budget_s,
+                solution_from=source,
+            )
+        )
+        # Keep this stage at the value found while later stages optimise.
+        model.model.add(expr <= value)
+        kept.append((obj, value))
+
+    current.setflags(write=False)
+    final = records[-1] if records else None
+    return AssignmentSolution(
+        provider_of=current,
+        method="cp-sat lexicographic",
+        status=final.status if final else "OPTIMAL",
+        optimality_gap=final.gap if final else 0.0,
+        stages=tuple(records),
+        settings=settings,
+        wall_s=time.perf_counter() - start,
+        values=objective_values(instance, current),
+    )
