@@ -1,0 +1,306 @@
+"""Cost per contact hour, room for pay rises and the budget for a target wage (pure arithmetic).
+
+The model follows the Homecare Association's minimum price (DOMAIN.md, "Pay and prices"): per
+contact hour, the care worker is paid for the contact hour and (if travel is paid) for the
+travel minutes per contact hour; employer on-costs (NI, pension, holiday) are a rate on that
+pay; mileage is miles per contact hour at a rate per mile; training and running the business
+are amounts per contact hour; the surplus is a rate on everything before it. Every function
+returns its arithmetic as text, so finance teams can check each step.
+
+Defaults live in :class:`optimiser.data.domain.CostModel` and come from DOMAIN.md:
+``pay_gbp_per_hour = 12.71`` (National Living Wage 21+ from April 2026); ``on_cost_rate = 0.30``
+(derived from the UKHCA 2020/21 breakdown: NI, pension and other on-costs 3.11 on paid time
+10.42); ``mileage_gbp_per_mile = 0.45`` (HMRC approved rate); ``margin_rate = 0.03`` (UKHCA
+2020/21: surplus 0.60 on costs of 20.09). ``training_gbp_per_hour = 0.50`` and
+``overheads_gbp_per_hour = 6.20`` are assumptions in the domain defaults (the 2020/21 breakdown
+has 5.20 for running the business); configs should carry local values with their source.
+
+Room for pay rises (DOMAIN.md, "Room for pay rises"): with wage w, travel t [min per contact
+hour], on-cost rate o, miles m [per contact hour] and mileage rate r, paid hours are
+``1 + t/60`` and labour is ``w (1 + t/60)(1 + o)``. Cutting travel from t0 to t1 and miles from
+m0 to m1 at the same fee, the affordable wage is
+``w' = [w (1 + t0/60)(1 + o) + (m0 - m1) r] / [(1 + t1/60)(1 + o)]``. The fee is unchanged, so
+the surplus (a rate on costs) and the fixed amounts are unchanged too: only labour and mileage
+trade against each other. When travel is unpaid, paid hours are 1 in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from optimiser.data.domain import CostModel
+
+#: Weeks per year used to turn weekly budgets into annual ones (365.25 / 7).
+WEEKS_PER_YEAR = 52.18
+#: Real Living Wage outside London, from the Oct 2025 announcement (DOMAIN.md).
+REAL_LIVING_WAGE_GBP_PER_HOUR = 13.45
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One line of a cost build-up: item, amount [GBP per contact hour], arithmetic text."""
+
+    item: str
+    gbp_per_contact_hour: float
+    arithmetic: str
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """Cost per contact hour, line by line. ``total_gbp_per_contact_hour`` sums ``items``."""
+
+    items: tuple[CostLine, ...]
+    total_gbp_per_contact_hour: float
+    travel_min_per_contact_hour: float
+    miles_per_contact_hour: float
+
+    def lines(self) -> list[str]:
+        """The arithmetic as aligned text lines, ending with the total."""
+        out = [
+            f"{line.item:<42} GBP {line.gbp_per_contact_hour:7.2f}   {line.arithmetic}"
+            for line in self.items
+        ]
+        out.append(f"{'total per contact hour':<42} GBP {self.total_gbp_per_contact_hour:7.2f}")
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns item, gbp_per_contact_hour, arithmetic; the last row is the total."""
+        rows = [(x.item, x.gbp_per_contact_hour, x.arithmetic) for x in self.items]
+        rows.append(
+            ("total", self.total_gbp_per_contact_hour, " + ".join(x.item for x in self.items))
+        )
+        return pd.DataFrame(rows, columns=["item", "gbp_per_contact_hour", "arithmetic"])
+
+
+def _paid_hours(costs: CostModel, travel_min_per_contact_hour: float) -> float:
+    return 1.0 + travel_min_per_contact_hour / 60.0 if costs.travel_paid else 1.0
+
+
+def _check_nonneg(name: str, value: float) -> None:
+    if not value >= 0:
+        raise ValueError(f"costing: '{name}' must be a number >= 0, got {value}")
+
+
+def cost_per_contact_hour(
+    costs: CostModel,
+    travel_min_per_contact_hour: float,
+    miles_per_contact_hour: float,
+    *,
+    rural: bool = False,
+) -> CostBreakdown:
+    """Build the cost of one contact hour [GBP] line by line (see the module docstring).
+
+    ``rural`` adds the cost model's ``rural_uplift_pct`` on top of the total.
+    """
+    t, m = travel_min_per_contact_hour, miles_per_contact_hour
+    _check_nonneg("travel_min_per_contact_hour", t)
+    _check_nonneg("miles_per_contact_hour", m)
+    w, o, r = costs.pay_gbp_per_hour, costs.on_cost_rate, costs.mileage_gbp_per_mile
+    contact = w
+    travel = w * t / 60.0 if costs.travel_paid else 0.0
+    on_costs = (contact + travel) * o
+    mileage = m * r
+    items = [
+        CostLine("care worker pay, contact", contact, f"{w:.2f} x 1 h"),
+        CostLine(
+            "care worker pay, travel",
+            travel,
+            f"{w:.2f} x {t:.2f} min / 60" if costs.travel_paid else "travel time unpaid",
+        ),
+        CostLine(
+            "employer on-costs (NI, pension, holiday)",
+            on_costs,
+            f"({contact:.2f} + {travel:.2f}) x {o:.1%}",
+        ),
+        CostLine("mileage", mileage, f"{m:.2f} mi x {r:.2f}/mi"),
+        CostLine("training", costs.training_gbp_per_hour, "per contact hour"),
+        CostLine(
+            "overheads (running the business)", costs.overheads_gbp_per_hour, "per contact hour"
+        ),
+    ]
+    subtotal = sum(x.gbp_per_contact_hour for x in items)
+    items.append(
+        CostLine(
+            "surplus (margin)",
+            subtotal * costs.margin_rate,
+            f"{subtotal:.2f} x {costs.margin_rate:.1%}",
+        )
+    )
+    if rural and costs.rural_uplift_pct:
+        before = sum(x.gbp_per_contact_hour for x in items)
+        items.append(
+            CostLine(
+                "rural uplift",
+                before * costs.rural_uplift_pct / 100.0,
+                f"{before:.2f} x {costs.rural_uplift_pct:.1f}%",
+            )
+        )
+    total = sum(x.gbp_per_contact_hour for x in items)
+    return CostBreakdown(tuple(items), total, t, m)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an argument: name, value, arithmetic text."""
+
+    step: str
+    value: float
+    arithmetic: str
+
+
+def _steps_lines(steps: tuple[Step, ...]) -> list[str]:
+    return [f"{s.step:<40} {s.value:14,.4f}   {s.arithmetic}" for s in steps]
+
+
+def _steps_frame(steps: tuple[Step, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(s.step, s.value, s.arithmetic) for s in steps], columns=["step", "value", "arithmetic"]
+    )
+
+
+@dataclass(frozen=True)
+class PayHeadroom:
+    """The care-worker pay a scenario's travel savings could fund at the same fee budget.
+
+    ``pay_gbp_per_hour`` is today's wage, ``affordable_pay_gbp_per_hour`` the wage the same
+    budget pays after the saving, ``rise_gbp_per_hour`` and ``rise_pct`` the difference.
+    """
+
+    pay_gbp_per_hour: float
+    affordable_pay_gbp_per_hour: float
+    rise_gbp_per_hour: float
+    rise_pct: float
+    steps: tuple[Step, ...]
+
+    def lines(self) -> list[str]:
+        """The arithmetic as text lines."""
+        return _steps_lines(self.steps)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns step, value, arithmetic."""
+        return _steps_frame(self.steps)
+
+
+def pay_headroom(
+    costs: CostModel,
+    baseline_travel_min_per_contact_hour: float,
+    baseline_miles_per_contact_hour: float,
+    scenario_travel_min_per_contact_hour: float,
+    scenario_miles_per_contact_hour: float,
+) -> PayHeadroom:
+    """Affordable wage w' when travel and mileage fall from baseline to scenario (module doc).
+
+    A scenario with more travel than its baseline gives a negative rise: the same budget would
+    pay less.
+    """
+    t0, m0 = baseline_travel_min_per_contact_hour, baseline_miles_per_contact_hour
+    t1, m1 = scenario_travel_min_per_contact_hour, scenario_miles_per_contact_hour
+    for name, value in (("baseline travel", t0), ("baseline miles", m0)):
+        _check_nonneg(name, value)
+    for name, value in (("scenario travel", t1), ("scenario miles", m1)):
+        _check_nonneg(name, value)
+    w, o, r = costs.pay_gbp_per_hour, costs.on_cost_rate, costs.mileage_gbp_per_mile
+    h0, h1 = _paid_hours(costs, t0), _paid_hours(costs, t1)
+    paid = "paid" if costs.travel_paid else "unpaid: paid hours = 1"
+    labour0 = w * h0 * (1 + o)
+    saved_mileage = (m0 - m1) * r
+    budget = labour0 + saved_mileage
+    w1 = budget / (h1 * (1 + o))
+    rise = w1 - w
+    steps = (
+        Step("paid hours per contact hour, baseline", h0, f"1 + {t0:.2f}/60 (travel {paid})"),
+        Step("paid hours per contact hour, scenario", h1, f"1 + {t1:.2f}/60 (travel {paid})"),
+        Step("labour cost, baseline [GBP/h]", labour0, f"{w:.2f} x {h0:.4f} x (1 + {o:.2f})"),
+        Step("mileage saved [GBP/h]", saved_mileage, f"({m0:.2f} - {m1:.2f}) mi x {r:.2f}"),
+        Step("budget for labour [GBP/h]", budget, f"{labour0:.4f} + {saved_mileage:.4f}"),
+        Step("affordable wage [GBP/h]", w1, f"{budget:.4f} / ({h1:.4f} x (1 + {o:.2f}))"),
+        Step("pay rise [GBP/h]", rise, f"{w1:.4f} - {w:.2f}"),
+        Step("pay rise [%]", 100 * rise / w, f"100 x {rise:.4f} / {w:.2f}"),
+    )
+    return PayHeadroom(w, w1, rise, 100 * rise / w, steps)
+
+
+@dataclass(frozen=True)
+class WageBudget:
+    """The weekly and annual budget to pay a target wage, against today's wage.
+
+    Money in GBP; ``extra_*`` is target minus current.
+    """
+
+    target_pay_gbp_per_hour: float
+    cost_per_contact_hour_now: float
+    cost_per_contact_hour_target: float
+    weekly_budget_now_gbp: float
+    weekly_budget_target_gbp: float
+    extra_weekly_gbp: float
+    extra_annual_gbp: float
+    steps: tuple[Step, ...]
+
+    def lines(self) -> list[str]:
+        """The arithmetic as text lines."""
+        return _steps_lines(self.steps)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns step, value, arithmetic."""
+        return _steps_frame(self.steps)
+
+
+def budget_for_target_wage(
+    costs: CostModel,
+    travel_min_per_contact_hour: float,
+    miles_per_contact_hour: float,
+    contact_hours_per_week: float,
+    *,
+    target_pay_gbp_per_hour: float = REAL_LIVING_WAGE_GBP_PER_HOUR,
+) -> WageBudget:
+    """Budget needed to pay ``target_pay_gbp_per_hour`` (default the Real Living Wage, 13.45).
+
+    Both costs use the full line-by-line build-up (on-costs and surplus follow the wage).
+    """
+    _check_nonneg("contact_hours_per_week", contact_hours_per_week)
+    if not target_pay_gbp_per_hour > 0:
+        raise ValueError(
+            f"costing: 'target_pay_gbp_per_hour' must be > 0, got {target_pay_gbp_per_hour}"
+        )
+    now = cost_per_contact_hour(costs, travel_min_per_contact_hour, miles_per_contact_hour)
+    target = cost_per_contact_hour(
+        replace(costs, pay_gbp_per_hour=target_pay_gbp_per_hour),
+        travel_min_per_contact_hour,
+        miles_per_contact_hour,
+    )
+    c0, c1, h = (
+        now.total_gbp_per_contact_hour,
+        target.total_gbp_per_contact_hour,
+        contact_hours_per_week,
+    )
+    extra_w = (c1 - c0) * h
+    steps = (
+        Step(
+            "cost per contact hour now [GBP]",
+            c0,
+            f"wage {costs.pay_gbp_per_hour:.2f}, full build-up",
+        ),
+        Step(
+            "cost per contact hour at target [GBP]",
+            c1,
+            f"wage {target_pay_gbp_per_hour:.2f}, full build-up",
+        ),
+        Step("weekly budget now [GBP]", c0 * h, f"{c0:.4f} x {h:,.1f} h"),
+        Step("weekly budget at target [GBP]", c1 * h, f"{c1:.4f} x {h:,.1f} h"),
+        Step("extra per week [GBP]", extra_w, f"({c1:.4f} - {c0:.4f}) x {h:,.1f} h"),
+        Step(
+            "extra per year [GBP]", extra_w * WEEKS_PER_YEAR, f"{extra_w:,.2f} x {WEEKS_PER_YEAR}"
+        ),
+    )
+    return WageBudget(
+        target_pay_gbp_per_hour=target_pay_gbp_per_hour,
+        cost_per_contact_hour_now=c0,
+        cost_per_contact_hour_target=c1,
+        weekly_budget_now_gbp=c0 * h,
+        weekly_budget_target_gbp=c1 * h,
+        extra_weekly_gbp=extra_w,
+        extra_annual_gbp=extra_w * WEEKS_PER_YEAR,
+        steps=steps,
+    )
