@@ -1425,6 +1425,27 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
+    """One sheet, streamed (openpyxl write-only); text stays text even if it starts with '='."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append([str(c) for c in frame.columns])
+    for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True):
+        row = []
+        for v in values:
+            if isinstance(v, str):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"  # never a formula: no spreadsheet injection, exact round trip
+                row.append(cell)
+            else:
+                row.append(v)
+        ws.append(row)
+    wb.save(path)
+
+
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Write through a temporary file in the same folder, then replace ``path`` in one step."""
     path = Path(path)
@@ -1447,7 +1468,7 @@ def _write_frame(
         if fmt == _CSV:
             _text_frame(frame).to_csv(tmp, index=False, lineterminator="\n")
         elif fmt == _XLSX:
-            frame.to_excel(tmp, sheet_name=table, index=False, engine="openpyxl")
+            _write_xlsx(frame, tmp, table)
         else:
             if geometry is None:
                 raise ValueError(f"{table} have no geometry to write as {fmt}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -325,6 +326,13 @@ def test_excel_problems_name_the_sheet_row(tmp_path: Path) -> None:
     assert problem.row == 2 and "(sheet 'packages' row 3)" in problem.message
 
 
+def test_excel_text_is_never_a_formula(tmp_path: Path) -> None:
+    """A cell starting with '=' is written as text, so it reads back unchanged (no injection)."""
+    pkg = replace(read_packages(GOOD / "packages.csv")[0], placement="=HYPERLINK(1)")
+    (back,) = read_packages(write_packages([pkg], tmp_path / "p.xlsx"))
+    assert back.placement == "=HYPERLINK(1)"
+
+
 def test_column_names_are_forgiving_about_case_and_spaces() -> None:
     """'Package ID' and 'Weekly-Hours' read as package_id and weekly_hours; blank rows skipped."""
     frame = pd.DataFrame(
@@ -373,8 +381,6 @@ def test_zone_writer_refuses_what_the_format_cannot_hold(tmp_path: Path) -> None
     zones = read_zones(GOOD / "zones_areas.csv")
     with pytest.raises(InputError, match="zones without geometry"):
         write_zones(zones, tmp_path / "z.geojson")
-    from dataclasses import replace
-
     with pytest.raises(InputError, match="zones without area codes"):
         write_zones([replace(zones[0], area_codes=())], tmp_path / "z.csv")
     assert os.listdir(tmp_path) == []
