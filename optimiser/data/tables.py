@@ -254,10 +254,7 @@ def _read_raw(obj: PathOrBuffer, fmt: str, source: str, table: str) -> _Raw:
         obj.seek(0)
     try:
         if fmt == _CSV:
-            frame = pd.read_csv(
-                obj, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-            )
-            return _Raw(frame.astype(object), lambda r: f" (CSV line {r + 1})")
+            return _Raw(_read_csv(obj).astype(object), lambda r: f" (CSV line {r + 1})")
         if fmt == _XLSX:
             sheets = pd.read_excel(obj, sheet_name=None, dtype=object, engine="openpyxl")
             if not sheets:
@@ -279,6 +276,18 @@ def _read_raw(obj: PathOrBuffer, fmt: str, source: str, table: str) -> _Raw:
         raise InputError(
             Problem(source, None, None, f"cannot read the file as {fmt.upper()}: {exc}")
         ) from None
+
+
+def _read_csv(obj: PathOrBuffer) -> pd.DataFrame:
+    """All cells as text; UTF-8 (with or without BOM), else Windows-1252 (Excel's 'CSV')."""
+    data = Path(obj).read_bytes() if isinstance(obj, str | os.PathLike) else obj.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    if not text.strip():
+        raise pd.errors.EmptyDataError("no data")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
 
 
 def _read_geo(obj: PathOrBuffer, fmt: str, table: str) -> _Raw:

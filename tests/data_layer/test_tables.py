@@ -333,6 +333,15 @@ def test_excel_text_is_never_a_formula(tmp_path: Path) -> None:
     assert back.placement == "=HYPERLINK(1)"
 
 
+def test_excel_style_csv_encodings(tmp_path: Path) -> None:
+    """A CSV saved by Excel as Windows-1252 or UTF-8 with BOM reads like plain UTF-8."""
+    text = (GOOD / "providers.csv").read_text().replace("Oakham Care", "Café £ Care")
+    (tmp_path / "a.csv").write_bytes(text.encode("cp1252"))
+    (tmp_path / "b.csv").write_bytes(text.encode("utf-8-sig"))
+    assert read_providers(tmp_path / "a.csv") == read_providers(tmp_path / "b.csv")
+    assert read_providers(tmp_path / "a.csv")[0].name == "Café £ Care"
+
+
 def test_column_names_are_forgiving_about_case_and_spaces() -> None:
     """'Package ID' and 'Weekly-Hours' read as package_id and weekly_hours; blank rows skipped."""
     frame = pd.DataFrame(
