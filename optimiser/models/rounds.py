@@ -25,11 +25,20 @@ objective, solve, extract):
   variables are tied by constraints added to the routing solver;
 - optional load capacity (used by the Solomon benchmark) and a fixed cost per used vehicle.
 
-Warm start: where an instance has nothing PyVRP cannot express (no synchronisation, no breaks,
-no soft windows, no skill restrictions), PyVRP solves it first for part of the time limit and
-its routes seed OR-Tools (``ReadAssignmentFromRoutes``), which then improves them with its own
-local search for the rest of the time. The result is always read from OR-Tools' assignment, so
-the product and both benchmarks share this one code path.
+Warm start (``settings.warm_start = "auto"``): where an instance has nothing PyVRP cannot
+express (no synchronisation, no breaks, no soft windows, no skill restrictions), PyVRP solves it
+first for ``warm_start_share`` of the time limit and its routes seed OR-Tools
+(``ReadAssignmentFromRoutes``), which then improves them with its own local search for the rest
+of the time. Where synchronised visits exist, a constructive decoder (calls appended where they
+cost least, pairs placed together) improved by late-acceptance hill climbing over the call order
+seeds OR-Tools instead, for ``greedy_share`` of the time. The result is always read from an
+OR-Tools assignment, so the product and both benchmarks share this one code path.
+
+Approximations, named: OR-Tools' local search has no cost for the maximum tardiness over visits
+(``RoundsInstance.max_tardiness_weight``); the constructive search and the final choice between
+the seed and OR-Tools' answer include it. Reported start times are the earliest the assignment
+allows, except that each round leaves as late as it can (finalizer), so waiting before the first
+call is not counted.
 """
 
 from __future__ import annotations
@@ -923,7 +932,10 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
     pre_missed = _precheck_missed(inst)
     active = [i for i in range(len(inst.visits)) if i not in pre_missed]
     if not inst.vehicles:
-        missed = tuple(MissedVisit(i, pre_missed.get(i, "no_qualified_worker")) for i in active)
+        missed = tuple(
+            MissedVisit(i, pre_missed.get(i, "no_qualified_worker"))
+            for i in range(len(inst.visits))
+        )
         return RoundsResult((), missed, 0, "solved", settings, "none", 0.0, inst.name)
 
     warm = "none"

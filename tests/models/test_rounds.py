@@ -59,7 +59,7 @@ def test_known_optimal_route(windows_force_reverse):
     assert res.travel_time == 60
     starts = [s.start for s in route.stops]
     assert 30 <= starts[0] <= 40 and 50 <= starts[1] <= 70 and 80 <= starts[2] <= 100
-    assert [s.arrival for s in route.stops][0] == route.start_time + 30
+    assert route.stops[0].arrival == route.start_time + 30
     assert res.objective == 60  # arc cost = travel time
 
 
@@ -279,3 +279,13 @@ def test_every_solution_passes_the_validator(inst):
     res = _solve_checked(inst, RoundsSettings(time_limit_s=1.0, solution_limit=30))
     served = {s.visit for r in res.routes for s in r.stops}
     assert served | {m.visit for m in res.missed} == set(range(len(inst.visits)))
+
+
+def test_no_workers_or_no_calls_are_handled():
+    """Without workers every call is missed (no qualified worker); without calls, no rounds."""
+    tt = _line([0, 10])
+    calls = (Visit(location=1, window_start=0, window_end=50, duration=10),)
+    res = _solve_checked(RoundsInstance(calls, (), tt, tt))
+    assert [m.reason for m in res.missed] == ["no_qualified_worker"]
+    res = _solve_checked(RoundsInstance((), (Vehicle(0, 0, 0, 100),), tt, tt))
+    assert res.routes == () and res.missed == ()
