@@ -27,9 +27,10 @@ Providers (one row per provider):
     true) | mileage_gbp_per_mile (0-5, default 0.45) | skills, zones (``;``-separated).
 Zones, zone-to-area table (``.csv``/``.xlsx``, the editable source of truth, one row per area):
     zone_id | name | kind (neighbourhood/rural) | area_code | lead_providers (``;``-separated) |
-    rate_uplift_pct (-50..200, default 0). On a zone's later rows a blank name, kind,
-    lead_providers or rate_uplift_pct means "as on the zone's first row". Polygons are the union
-    of the areas' geometries when the caller passes ``area_geometries``.
+    rate_uplift_pct (-50..200, default 0). Blank name, lead_providers or rate_uplift_pct cells
+    mean "as on the zone's other rows" (kind is needed on its first row); conflicting values are
+    errors. Polygons are the union of the areas' geometries when the caller passes
+    ``area_geometries``.
 Zones, geometry (``.geojson``/``.gpkg``, one feature per zone): zone_id | name | kind |
     lead_providers | rate_uplift_pct | area_codes (``;``-separated) | (Multi)Polygon geometry.
 Postcode lookup: postcode | lat | lon (postcodes matched ignoring case and spaces).
@@ -983,13 +984,16 @@ def _zones_from_areas(
         if area is not None:
             if area in area_rows:
                 prev_row, prev_zone = area_rows[area]
-                what = "zone" if prev_zone == zid else f"zone '{prev_zone}'"
-                chk.add(
-                    row,
-                    "area_code",
-                    f"area '{area}' of zone '{zid}' is already in {what} (row {prev_row}): "
-                    f"zones must not overlap",
-                )
+                if prev_zone == zid:
+                    msg = (
+                        f"area '{area}' is listed twice for zone '{zid}' (first on row {prev_row})"
+                    )
+                else:
+                    msg = (
+                        f"area '{area}' of zone '{zid}' is already in zone '{prev_zone}' "
+                        f"(row {prev_row}): zones must not overlap"
+                    )
+                chk.add(row, "area_code", msg)
             else:
                 area_rows[area] = (row, zid)
         draft = drafts.get(zid)
@@ -1003,13 +1007,15 @@ def _zones_from_areas(
                 )
             drafts[zid] = _ZoneDraft(row, name, kind, leads, uplift, [area] if area else [])
             continue
-        for fld, new, old in (
-            ("name", name, draft.name),
-            ("kind", kind, draft.kind),
-            ("lead_providers", leads, draft.leads),
-            ("rate_uplift_pct", uplift, draft.uplift),
+        for fld, attr, new, old in (
+            ("name", "name", name, draft.name),
+            ("kind", "kind", kind, draft.kind),
+            ("lead_providers", "leads", leads, draft.leads),
+            ("rate_uplift_pct", "uplift", uplift, draft.uplift),
         ):
-            if new is not None and old is not None and new != old:
+            if old is None and new is not None and fld != "kind":
+                setattr(draft, attr, new)  # blank on the first row, given on a later one
+            elif new is not None and old is not None and new != old:
                 shown_new = ";".join(new) if isinstance(new, tuple) else new
                 shown_old = ";".join(old) if isinstance(old, tuple) else old
                 chk.add(

@@ -395,6 +395,25 @@ def test_zone_writer_refuses_what_the_format_cannot_hold(tmp_path: Path) -> None
     assert os.listdir(tmp_path) == []
 
 
+def test_zone_rows_fill_blanks_either_way() -> None:
+    """A value may sit on any row of a zone; an area listed twice in one zone is named."""
+    frame = pd.DataFrame(
+        {
+            "zone_id": ["Z1", "Z1", "Z1"],
+            "kind": ["rural", "", ""],
+            "area_code": ["A1", "A2", "A2"],
+            "lead_providers": ["", "PR1", ""],
+        }
+    )
+    with pytest.raises(InputError) as info:
+        tables.zones_from_frame(frame)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.field) == (3, "area_code")
+    assert "listed twice for zone 'Z1' (first on row 2)" in problem.message
+    (zone,) = tables.zones_from_frame(frame.iloc[:2])
+    assert zone.lead_providers == ("PR1",) and zone.area_codes == ("A1", "A2")
+
+
 def test_zone_area_frame_has_one_row_per_area() -> None:
     """zones_to_frame writes every column on every row: one row per (zone, area)."""
     frame = zones_to_frame(read_zones(GOOD / "zones_areas.csv"))
