@@ -1,0 +1,176 @@
+"""Carer rounds built from an assignment: instance shape, validity, travel attribution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimiser.data.domain import (
+    CallType,
+    Package,
+    PackageStatus,
+    Priority,
+    Provider,
+    Visit,
+)
+from optimiser.models.carer_rounds import RoundsOptions, build_provider_day, plan_rounds
+from optimiser.models.rounds import solve_rounds
+from optimiser.models.travel_estimate import FIGURE_COLUMNS
+from optimiser.models.validate_rounds import validate_rounds
+
+#: Repeatable runs: stop at the first few solutions instead of a wall-clock limit.
+OPTIONS = RoundsOptions(time_limit_s=5.0, solution_limit=50)
+
+
+def _package(pid: str, visits: tuple[Visit, ...], needs: frozenset[str] = frozenset()) -> Package:
+    hours = sum(v.duration_min for v in visits) / 60
+    return Package(
+        pid,
+        52.65,
+        -0.7,
+        hours,
+        visits,
+        needs=needs,
+        status=PackageStatus.WAITING,
+        priority=Priority.COMMUNITY,
+    )
+
+
+def _provider(pid: str = "PRV-1", workers: int = 6) -> Provider:
+    return Provider(
+        pid, pid, 52.65, -0.7, 500.0, workers, 25.0, 12.71, skills=frozenset({"dementia"})
+    )
+
+
+@pytest.fixture()
+def small_week() -> tuple[list[Package], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Three people on a line 5 minutes apart; one needs a double-handed morning call.
+
+    Interesting because the double-handed call forces two workers to meet, and the travel
+    attribution must add up to the rounds' own travel.
+    """
+    packages = [
+        _package("A", (Visit(0, CallType.MORNING, 30), Visit(0, CallType.BED, 30))),
+        _package("B", (Visit(0, CallType.MORNING, 45, carers=2),)),
+        _package("C", (Visit(0, CallType.MORNING, 30), Visit(1, CallType.LUNCH, 30))),
+    ]
+    pos = np.array([5.0, 10.0, 15.0])
+    home_min = np.abs(pos[:, None] - pos[None, :])
+    home_km = home_min / 2.0
+    office_min = pos[None, :].copy()
+    office_km = office_min / 2.0
+    return packages, office_min, office_km, home_min, home_km
+
+
+def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_week) -> None:
+    """Monday holds A's two calls, B's double call as two visits tied by a [0, 0] sync, C's call."""
+    packages, office_min, office_km, home_min, home_km = small_week
+    pday = build_provider_day(
+        0,
+        _provider(),
+        0,
+        [0, 1, 2],
+        packages,
+        office_min[0],
+        office_km[0],
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+    assert pday is not None
+    inst = pday.instance
+    assert len(inst.visits) == 5
+    assert len(inst.syncs) == 1
+    sync = inst.syncs[0]
+    assert (sync.min_gap, sync.max_gap) == (0, 0)
+    assert pday.visit_package[sync.first] == pday.visit_package[sync.second] == 1
+    assert inst.travel_time[0, 1] == 5  # office to A's home, whole minutes
+
+
+def test_no_calls_that_day_gives_no_instance(small_week) -> None:
+    """A day with no calls for the provider builds nothing (no empty routing model)."""
+    packages, office_min, office_km, home_min, home_km = small_week
+    assert (
+        build_provider_day(
+            0,
+            _provider(),
+            3,
+            [0, 1, 2],
+            packages,
+            office_min[0],
+            office_km[0],
+            home_min,
+            home_km,
+            OPTIONS,
+        )
+        is None
+    )
+
+
+def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
+    """The solved Monday passes the independent validator (windows, shifts, sync, coverage)."""
+    packages, office_min, office_km, home_min, home_km = small_week
+    pday = build_provider_day(
+        0,
+        _provider(),
+        0,
+        [0, 1, 2],
+        packages,
+        office_min[0],
+        office_km[0],
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+    result = solve_rounds(pday.instance, OPTIONS.settings())
+    assert validate_rounds(pday.instance, result) == []
+    assert not result.missed
+    starts = {s.visit: s.start for r in result.routes for s in r.stops}
+    sync = pday.instance.syncs[0]
+    assert starts[sync.first] == starts[sync.second]
+
+
+def test_plan_rounds_attributes_all_travel_to_packages(small_week) -> None:
+    """Per-package travel adds up to the rounds' total travel; figures have the estimate's form."""
+    from optimiser.models.instance import build_instance
+    from optimiser.data.domain import Scenario
+
+    packages, office_min, office_km, home_min, home_km = small_week
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    provider_of = np.zeros(len(packages), dtype=np.int64)
+    out = plan_rounds(
+        inst,
+        provider_of,
+        packages,
+        [provider],
+        office_min,
+        office_km,
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+    assert out.solves == 2  # Monday and Tuesday
+    assert list(out.figures.total.index) == list(FIGURE_COLUMNS)
+    assert out.figures.method == "rounds"
+    assert out.figures.total["travel_min"] == pytest.approx(out.rounds["travel_min"].sum())
+    assert out.missed.empty
+
+
+def test_unreachable_call_is_reported_missed_with_a_reason(small_week) -> None:
+    """A home 20 hours from the office cannot be reached in any shift: a missed call, not a drop."""
+    packages, office_min, office_km, home_min, home_km = small_week
+    far = office_min.copy()
+    far[0, 2] = 1200.0
+    home = home_min.copy()
+    home[:, 2] = 1200.0
+    home[2, :] = 1200.0
+    home[2, 2] = 0.0
+    pday = build_provider_day(
+        0, _provider(), 1, [2], packages, far[0], office_km[0], home, home_km, OPTIONS
+    )
+    result = solve_rounds(pday.instance, OPTIONS.settings())
+    assert [m.visit for m in result.missed] == [0]
+    assert validate_rounds(pday.instance, result) == []
