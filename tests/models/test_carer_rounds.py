@@ -132,8 +132,8 @@ def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
 
 def test_plan_rounds_attributes_all_travel_to_packages(small_week) -> None:
     """Per-package travel adds up to the rounds' total travel; figures have the estimate's form."""
-    from optimiser.models.instance import build_instance
     from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
 
     packages, office_min, office_km, home_min, home_km = small_week
     provider = _provider()
