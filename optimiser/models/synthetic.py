@@ -221,3 +221,64 @@ def synthetic_area(
         nearest_min=nearest_min,
         nearest_km=nearest_km,
     )
+
+
+def simple_package(
+    package_id: str,
+    *,
+    lat: float = CENTRE_LAT,
+    lon: float = CENTRE_LON,
+    calls: int = 7,
+    duration_min: int = 60,
+    carers: int = 1,
+    needs: frozenset[str] = frozenset(),
+    priority: Priority = Priority.COMMUNITY,
+    days_waiting: int = 0,
+    current_provider: str | None = None,
+    zone_id: str | None = None,
+) -> Package:
+    """A package of ``calls`` morning calls (one a day, cycling Mon-Sun) of equal length.
+
+    ``current_provider`` makes it active. For hand-made test instances.
+    """
+    visits = tuple(
+        Visit(day=c % 7, call_type=CallType.MORNING, duration_min=duration_min, carers=carers)
+        for c in range(calls)
+    )
+    return Package(
+        package_id=package_id,
+        lat=lat,
+        lon=lon,
+        weekly_hours=calls * duration_min / 60.0,
+        visits=visits,
+        needs=needs,
+        status=PackageStatus.ACTIVE if current_provider else PackageStatus.WAITING,
+        days_waiting=days_waiting,
+        priority=priority,
+        current_provider=current_provider,
+        zone_id=zone_id,
+        placement="synthetic",
+    )
+
+
+def simple_provider(
+    provider_id: str,
+    *,
+    capacity_hours: float,
+    price_gbp_per_hour: float = 25.0,
+    skills: frozenset[str] = frozenset(),
+    lat: float = CENTRE_LAT,
+    lon: float = CENTRE_LON,
+) -> Provider:
+    """A provider with the given capacity [carer-h/week] and price. For hand-made instances."""
+    return Provider(
+        provider_id=provider_id,
+        name=f"Provider {provider_id}",
+        lat=lat,
+        lon=lon,
+        capacity_hours=capacity_hours,
+        care_workers=max(1, int(capacity_hours / 30)),
+        price_gbp_per_hour=price_gbp_per_hour,
+        pay_gbp_per_hour=12.71,
+        skills=skills,
+    )
