@@ -503,3 +503,20 @@ def test_packages_frame_round_trip(packages: list[Package]) -> None:
     assert packages_from_frame(frame) == tuple(packages)
     text = tables._text_frame(frame)
     assert packages_from_frame(text) == tuple(packages)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.binary(max_size=300) | st.text(max_size=300).map(str.encode),
+    st.sampled_from(["x.csv", "x.xlsx", "x.geojson", "x.gpkg"]),
+)
+def test_garbage_raises_only_input_error(data: bytes, name: str) -> None:
+    """Any bytes at all either load or raise InputError: never another exception."""
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    for reader in (read_packages, read_providers, read_zones):
+        buffer.seek(0)
+        try:
+            reader(buffer)
+        except InputError as exc:
+            assert exc.problems
