@@ -1,0 +1,38 @@
+"""The Streamlit app's entrypoint: page set-up and the router between the four pages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run ui/app.py` puts ui/ on the path, not the project root: add the root so the
+# `ui` and `optimiser` packages import the same way with or without `pip install -e .`.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+st.set_page_config(page_title="Homecare zones", page_icon=":material/home_health:", layout="wide")
+
+_PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+
+def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    return st.Page(
+        _PAGES_DIR / f"{name}.py", title=title, icon=icon, url_path=name, default=default
+    )
+
+
+PAGES = {
+    "Commissioning": [
+        _page("zones", "Zones", ":material/map:", default=True),
+        _page("scenarios", "Scenarios", ":material/compare:"),
+    ],
+    "Operations": [
+        _page("brokerage", "Brokerage", ":material/handshake:"),
+        _page("finance", "Finance", ":material/currency_pound:"),
+    ],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,177 @@
+"""Cached wrappers around optimiser.service: the demo area loaded once, results kept in memory.
+
+``st.cache_resource`` holds only the demo area (its road graph cannot be serialised).
+Every other call is ``st.cache_data`` keyed by hashable values: the zone table's CSV text, the
+scenario's repr, an upload's digest. Unhashable arguments carry a leading underscore. Nothing
+is ever persisted to disk (uploads are personal data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from optimiser import service
+from ui.state import zone_table_key
+
+Progress = Callable[[float, str], None]
+
+#: Seed of the demo area (the CLI's default too).
+DEMO_SEED = 7
+
+
+@dataclass
+class _AreaSlot:
+    """A shared box for the demo area: loaded once per process, under a lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    area: Any = None
+
+
+@st.cache_resource(show_spinner=False)
+def _area_slot(seed: int) -> _AreaSlot:
+    return _AreaSlot()
+
+
+def demo_area(*, seed: int = DEMO_SEED) -> service.AreaData:
+    """The demo area, loaded on first use with a progress bar, then shared by every session."""
+    slot = _area_slot(seed)
+    if slot.area is None:
+        with slot.lock:
+            if slot.area is None:
+                with st.status("Loading the demo area (first time only)...", expanded=True) as box:
+                    bar = st.progress(0.0, text="Reading the road network")
+
+                    def report(fraction: float, message: str) -> None:
+                        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+                    slot.area = service.load_demo_area(seed=seed, progress=report)
+                    box.update(label="Demo area loaded", state="complete", expanded=False)
+    return slot.area
+
+
+def area_key(area: service.AreaData) -> str:
+    """A short, stable text naming an area within this process (for cache keys)."""
+    return f"{area.name}|{len(area.packages)}|{len(area.providers)}|{id(area)}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _scenario(rule: str) -> Any:
+    return service.demo_scenario(rule)
+
+
+def scenario(rule: str) -> Any:
+    """The demo scenario for a zone rule ("spot" or "zoned"), from the project's configs."""
+    return _scenario(rule)
+
+
+@st.cache_data(show_spinner="Assigning packages to providers...", max_entries=64)
+def _run(
+    area_id: str, scenario_repr: str, zone_csv: str, _area: Any, _scenario: Any, _table: Any
+) -> Any:
+    return service.run_scenario(_area, _scenario, zone_table=_table)
+
+
+def run(area: service.AreaData, scenario: Any, table: pd.DataFrame) -> Any:
+    """The scenario's result on ``table`` (cached by the table's content and the scenario)."""
+    return _run(area_key(area), repr(scenario), zone_table_key(table), area, scenario, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _zone_polygons(area_id: str, zone_csv: str, _area: Any, _table: Any) -> Any:
+    return service.zone_polygons(_area, _table)
+
+
+def zone_polygons(area: service.AreaData, table: pd.DataFrame) -> Any:
+    """Zone outlines (GeoDataFrame: zone_id, name, kind, geometry) for ``table``."""
+    return _zone_polygons(area_key(area), zone_table_key(table), area, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _zones_download(area_id: str, zone_csv: str, fmt: str, _area: Any, _table: Any) -> bytes:
+    return service.zones_download(_area, _table, fmt=fmt)
+
+
+def zones_download(area: service.AreaData, table: pd.DataFrame, fmt: str) -> bytes:
+    """The zones as a GeoJSON or GeoPackage file's bytes."""
+    return _zones_download(area_key(area), zone_table_key(table), fmt, area, table)
+
+
+@st.cache_data(show_spinner="Ranking providers for each package...", max_entries=16)
+def _suggest(
+    area_id: str,
+    scenario_repr: str,
+    zone_csv: str,
+    packages_digest: str,
+    top_k: int,
+    _area: Any,
+    _scenario: Any,
+    _packages: Any,
+    _table: Any,
+    _result: Any,
+) -> pd.DataFrame:
+    return service.suggest_providers(
+        _area, _scenario, _packages, result=_result, zone_table=_table, top_k=top_k
+    )
+
+
+def suggest(
+    area: service.AreaData,
+    scenario: Any,
+    packages: Sequence[Any],
+    table: pd.DataFrame,
+    *,
+    packages_digest: str,
+    top_k: int = 3,
+) -> pd.DataFrame:
+    """Ranked provider suggestions per package (cached by the upload's digest).
+
+    Spare capacity is what the scenario's current assignment on ``table`` leaves.
+    """
+    result = run(area, scenario, table)
+    return _suggest(
+        area_key(area),
+        repr(scenario),
+        zone_table_key(table),
+        packages_digest,
+        top_k,
+        area,
+        scenario,
+        tuple(packages),
+        table,
+        result,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cost_options(result_id: str, options_repr: str, _result: Any, _options: Any) -> pd.DataFrame:
+    return service.cost_options(_result, dict(_options))
+
+
+def cost_options(result: Any, result_id: str, options: Mapping[str, Any]) -> pd.DataFrame:
+    """Cost per contact hour, budget and pay headroom for each named cost option."""
+    return _cost_options(result_id, repr(sorted(options.items())), result, dict(options))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _finance_workbook(
+    result_id: str, options_repr: str, _result: Any, _options_table: Any
+) -> bytes:
+    return service.finance_workbook(_result, _options_table)
+
+
+def finance_workbook(result: Any, result_id: str, options: Mapping[str, Any]) -> bytes:
+    """The finance workbook (xlsx bytes): the run's costing plus the options table."""
+    table = cost_options(result, result_id, options)
+    return _finance_workbook(result_id, repr(sorted(options.items())), result, table)
+
+
+def digest(data: bytes) -> str:
+    """A content hash of an upload (the cache key; the bytes themselves are never stored)."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,333 @@
+"""Reusable pieces of the pages: the offline zone map, the KPI row and the attribution footer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+#: Layer id of the clickable small areas on the zone map (selection comes back under it).
+AREAS_LAYER = "areas"
+
+#: Attribution lines, shown wherever a map or figure drawn from these data appears.
+OSM_ATTRIBUTION = "Road network and places © OpenStreetMap contributors, ODbL 1.0."
+BOUNDARY_ATTRIBUTION = (
+    "Small-area (LSOA) boundaries: Office for National Statistics, Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right."
+)
+
+#: A qualitative palette (colour-blind friendly, Okabe-Ito plus extras) for zones [RGB].
+_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (213, 94, 0),
+    (240, 228, 66),
+    (117, 112, 179),
+    (102, 166, 30),
+    (166, 118, 29),
+    (231, 41, 138),
+    (102, 102, 102),
+)
+
+_PLACED_RGB = (40, 40, 40)
+_UNMET_RGB = (220, 20, 60)
+_PROVIDER_RGB = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure: its summary key, label, unit and whether lower is better."""
+
+    key: str
+    label: str
+    fmt: str
+    lower_is_better: bool
+
+
+#: The headline figures commissioners watch while editing zones, in display order.
+ZONE_KPIS: tuple[Kpi, ...] = (
+    Kpi("unmet_hours", "Unmet hours / week", "{:,.1f} h", True),
+    Kpi("placed_hours", "Placed hours / week", "{:,.1f} h", False),
+    Kpi("travel_minutes_per_contact_hour", "Travel per contact hour", "{:,.1f} min", True),
+    Kpi("cost_per_contact_hour", "Cost per contact hour", "£{:,.2f}", True),
+    Kpi("pay_headroom_per_hour", "Room for pay rise", "£{:,.2f} /h", False),
+)
+
+
+def zone_colours(zone_ids: Iterable[str]) -> dict[str, list[int]]:
+    """A fixed colour per zone id (sorted order, so a zone keeps its colour across edits)."""
+    return {z: list(_PALETTE[i % len(_PALETTE)]) for i, z in enumerate(sorted(set(zone_ids)))}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def kpi_row(
+    summary: Mapping[str, Any],
+    previous: Mapping[str, Any] | None = None,
+    kpis: Sequence[Kpi] = ZONE_KPIS,
+) -> None:
+    """One ``st.metric`` per KPI, with the change against ``previous`` as its delta."""
+    columns = st.columns(len(kpis))
+    for column, kpi in zip(columns, kpis, strict=True):
+        value = _number(summary.get(kpi.key))
+        shown = "n/a" if value is None else kpi.fmt.format(value)
+        delta = None
+        if previous is not None and value is not None:
+            before = _number(previous.get(kpi.key))
+            if before is not None:
+                delta = kpi.fmt.format(value - before)
+                if value - before >= 0:
+                    delta = "+" + delta
+                delta = delta.replace("+-", "-").replace("£-", "-£")
+        column.metric(
+            kpi.label,
+            shown,
+            delta=delta,
+            delta_color="inverse" if kpi.lower_is_better else "normal",
+        )
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def text_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of mixed figures (numbers, statuses) as text, for display side by side."""
+    return table.apply(lambda column: column.map(_cell_text))
+
+
+def attribution_footer(extra: str = "") -> None:
+    """The OpenStreetMap and ONS/OS attribution, under every map and figure drawn from them."""
+    lines = [OSM_ATTRIBUTION, BOUNDARY_ATTRIBUTION]
+    if extra and extra not in lines:
+        lines.append(extra)
+    st.caption("  \n".join(lines))
+
+
+def _rings(geometry: Any) -> list[list[list[float]]]:
+    """Exterior rings of a (multi)polygon as lists of [lon, lat] (rounded to ~1 m)."""
+    polygons = getattr(geometry, "geoms", [geometry])
+    rings = []
+    for polygon in polygons:
+        exterior = getattr(polygon, "exterior", None)
+        if exterior is None:
+            continue
+        rings.append([[round(x, 5), round(y, 5)] for x, y in exterior.coords])
+    return rings
+
+
+def area_shapes(areas: Any, table: pd.DataFrame, zone_names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per polygon part of each small area, with its zone and colour, for the map."""
+    zone_of = dict(zip(table["area_code"], table["zone_id"], strict=False))
+    colours = zone_colours(table["zone_id"].unique())
+    rows = []
+    for record in areas.itertuples(index=False):
+        code = str(record.area_code)
+        zone = str(zone_of.get(code, ""))
+        rgb = colours.get(zone, [200, 200, 200])
+        name = str(getattr(record, "area_name", code))
+        for ring in _rings(record.geometry):
+            rows.append(
+                {
+                    "area_code": code,
+                    "area_name": name,
+                    "zone_id": zone,
+                    "polygon": ring,
+                    "fill": [*rgb, 110],
+                    "tip": f"{name} ({code})\nzone {zone_names.get(zone, zone) or 'none'}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def zone_outlines(zones: Any) -> pd.DataFrame:
+    """Zone boundaries as paths, for a thick outline over the small areas."""
+    rows = []
+    for record in zones.itertuples(index=False):
+        for ring in _rings(record.geometry):
+            rows.append({"zone_id": str(record.zone_id), "path": ring})
+    return pd.DataFrame(rows)
+
+
+def people_points(assignments: pd.DataFrame) -> pd.DataFrame:
+    """People as points: dark when placed, red when unmet (with the reason in the tooltip)."""
+    frame = pd.DataFrame(
+        {
+            "lon": assignments["lon"].astype(float).round(5),
+            "lat": assignments["lat"].astype(float).round(5),
+            "unmet": assignments["unmet"].astype(bool),
+        }
+    )
+    reasons = assignments["reason"] if "reason" in assignments.columns else ""
+    hours = assignments["weekly_hours"].astype(float)
+    frame["colour"] = [list(_UNMET_RGB if u else _PLACED_RGB) for u in frame["unmet"]]
+    frame["tip"] = [
+        f"{pid}: {h:.1f} h/week, " + (f"unmet ({r})" if u else f"provider {p}")
+        for pid, h, u, r, p in zip(
+            assignments["package_id"],
+            hours,
+            frame["unmet"],
+            pd.Series(reasons, index=assignments.index).fillna(""),
+            assignments["provider_id"].fillna(""),
+            strict=True,
+        )
+    ]
+    return frame
+
+
+def provider_points(providers: Sequence[Any]) -> pd.DataFrame:
+    """Provider offices as points with their name and capacity in the tooltip."""
+    return pd.DataFrame(
+        [
+            {
+                "lon": round(p.lon, 5),
+                "lat": round(p.lat, 5),
+                "tip": f"{p.name} ({p.provider_id}): office, {p.capacity_hours:.0f} h/week",
+            }
+            for p in providers
+        ],
+        columns=["lon", "lat", "tip"],
+    )
+
+
+def _view(areas: Any) -> pdk.ViewState:
+    west, south, east, north = (float(v) for v in areas.total_bounds)
+    span = max(east - west, (north - south) * 1.6, 1e-3)
+    zoom = max(1.0, min(15.0, math.log2(360.0 / span) + 0.2))
+    return pdk.ViewState(
+        longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0
+    )
+
+
+def zone_map(
+    *,
+    network: pd.DataFrame,
+    shapes: pd.DataFrame,
+    outlines: pd.DataFrame,
+    people: pd.DataFrame,
+    offices: pd.DataFrame,
+    areas: Any,
+    selected_area: str | None = None,
+) -> pdk.Deck:
+    """The offline zone map: road network as the base map, areas coloured by zone, people,
+    offices. No map tiles are fetched, so it works without internet.
+
+    Sizes are in metres with a minimum in pixels: deck.gl's pixel units drew shapes far too
+    large under software WebGL (SwiftShader, as in headless Chromium).
+    """
+    highlight = shapes[shapes["area_code"] == selected_area] if selected_area else shapes.iloc[0:0]
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=shapes,
+            id=AREAS_LAYER,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color=[255, 255, 255, 200],
+            line_width_min_pixels=1,
+            stroked=True,
+            filled=True,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 255, 0, 120],
+        ),
+        pdk.Layer(
+            "PathLayer",
+            data=network,
+            id="roads",
+            get_path="path",
+            get_color=[90, 90, 90, 160],
+            get_width=12,
+            width_min_pixels=1,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            data=outlines,
+            id="zone-outlines",
+            get_path="path",
+            get_color=[20, 20, 20, 230],
+            get_width=60,
+            width_min_pixels=2,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            data=highlight,
+            id="selected-area",
+            get_polygon="polygon",
+            filled=False,
+            stroked=True,
+            get_line_color=[255, 215, 0, 255],
+            get_line_width=120,
+            line_width_min_pixels=4,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=people,
+            id="people",
+            get_position=["lon", "lat"],
+            get_fill_color="colour",
+            get_radius=60,
+            radius_min_pixels=2,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=offices,
+            id="offices",
+            get_position=["lon", "lat"],
+            get_fill_color=list(_PROVIDER_RGB),
+            get_line_color=[0, 0, 0],
+            stroked=True,
+            get_line_width=30,
+            line_width_min_pixels=2,
+            get_radius=180,
+            radius_min_pixels=5,
+            pickable=True,
+        ),
+    ]
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=_view(areas),
+        # No base map at all: pydeck keeps its "__MAP_STYLE__" sentinel when map_provider is
+        # None, and Streamlit's deck.gl then draws no tiles (map_style=None would make it fetch
+        # CARTO's style from the internet). The road network layer is the base map.
+        map_provider=None,
+        tooltip={"text": "{tip}"},
+    )
+
+
+def selected_area_code(event: Any) -> str | None:
+    """The small area clicked on the map, from ``st.pydeck_chart``'s selection event."""
+    try:
+        objects = event.selection["objects"].get(AREAS_LAYER) or []
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if not objects:
+        return None
+    code = objects[0].get("area_code")
+    return str(code) if code else None

@@ -1,0 +1,147 @@
+"""Zones page (commissioners): edit zone boundaries on the map and watch the headline figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optimiser import service
+from ui import cache, components, uploads
+from ui.state import SavedScenario, get_state
+
+state = get_state()
+area = cache.demo_area()
+table = state.ensure_zone_table(area.zone_table, source="demo zones")
+
+st.title("Zones")
+st.caption(
+    f"{area.name}{' - synthetic people' if area.synthetic else ''}. "
+    "Move small areas (LSOAs) between zones and see unmet hours, travel, cost and room for pay "
+    "rises change. Deltas compare with the previous run."
+)
+
+rule = st.radio(
+    "Zone rule",
+    options=["zoned", "spot"],
+    index=0 if state.rule == "zoned" else 1,
+    horizontal=True,
+    key="zones_rule",
+    help="zoned: only a zone's lead providers serve its packages; spot: any provider anywhere.",
+)
+state.rule = rule
+scenario = cache.scenario(rule)
+result = cache.run(area, scenario, table)
+previous = state.record_run(f"{rule}|{state.zone_csv}", result.summary)
+
+notice = state.pop_flash()
+if notice:
+    st.success(notice)
+
+components.kpi_row(result.summary, previous)
+
+zones = cache.zone_polygons(area, table)
+zone_names = {str(z): str(n) for z, n in zip(zones["zone_id"], zones["name"], strict=True)}
+area_names = dict(zip(area.areas["area_code"], area.areas["area_name"], strict=True))
+zone_of = dict(zip(table["area_code"], table["zone_id"], strict=True))
+
+map_column, edit_column = st.columns([3, 1])
+with map_column:
+    deck = components.zone_map(
+        network=area.network_lines,
+        shapes=components.area_shapes(area.areas, table, zone_names),
+        outlines=components.zone_outlines(zones),
+        people=components.people_points(result.assignments),
+        offices=components.provider_points(area.providers),
+        areas=area.areas,
+        selected_area=st.session_state.get("zones_area"),
+    )
+    event = st.pydeck_chart(
+        deck,
+        on_select="rerun",
+        selection_mode="single-object",
+        key="zones_map",
+        height=560,
+        alt="Map of zones, people and provider offices on the road network",
+    )
+    st.caption(
+        "Click an area to pick it. Colours: zones. Dark dots: people placed; red dots: unmet; "
+        "white circles: provider offices. Grey lines: roads."
+    )
+
+clicked = components.selected_area_code(event)
+if clicked and clicked != st.session_state.get("zones_clicked"):
+    # A new click on the map picks that area in the selectbox below.
+    st.session_state["zones_clicked"] = clicked
+    st.session_state["zones_area"] = clicked
+
+codes = sorted(zone_of)
+with edit_column:
+    st.subheader("Move an area")
+    code = st.selectbox(
+        "Small area",
+        options=codes,
+        format_func=lambda c: f"{area_names.get(c, c)} ({c}) - zone {zone_of.get(c, '?')}",
+        key="zones_area",
+    )
+    targets = [z for z in zone_names if z != zone_of.get(code)]
+    target = st.selectbox(
+        "Move to zone",
+        options=targets,
+        format_func=lambda z: f"{zone_names[z]} ({z})",
+        key="zones_target",
+    )
+    if st.button("Apply move", type="primary", key="zones_apply", disabled=not targets):
+        state.set_zone_table(service.move_area(table, code, target), source="edited")
+        state.flash(f"Moved {area_names.get(code, code)} ({code}) to {zone_names[target]}.")
+        st.rerun()
+    if st.button("Reset to demo zones", key="zones_reset"):
+        state.set_zone_table(area.zone_table, source="demo zones")
+        state.flash("Zones reset to the demo zones.")
+        st.rerun()
+
+    st.divider()
+    name = st.text_input("Save this run as", value=f"{rule}, {len(zone_names)} zones")
+    if st.button("Save scenario", key="zones_save"):
+        state.save(SavedScenario(name=name, rule=rule, n_zones=len(zone_names), result=result))
+        st.success(f"Saved '{name}': compare it on the Scenarios page.")
+
+st.subheader("By zone")
+st.dataframe(result.by_zone, hide_index=True)
+
+with st.expander("Zone files (for QGIS): download or upload", expanded=False):
+    st.write(f"Current zones: {state.zone_source}.")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download zones (GeoJSON)",
+        data=cache.zones_download(area, table, "geojson"),
+        file_name="zones.geojson",
+        mime="application/geo+json",
+        key="zones_dl_geojson",
+    )
+    right.download_button(
+        "Download zones (GeoPackage)",
+        data=cache.zones_download(area, table, "gpkg"),
+        file_name="zones.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="zones_dl_gpkg",
+    )
+    upload = st.file_uploader(
+        "Upload zones (GeoJSON, GeoPackage or CSV with area_code and zone_id)",
+        type=["geojson", "json", "gpkg", "csv"],
+        key="zones_upload",
+    )
+    if upload is not None:
+        read = uploads.read_zones(upload.name, upload.getvalue(), area)
+        if read.ok and read.value is not None:
+            if st.button(f"Use zones from {upload.name}", key="zones_use_upload"):
+                state.set_zone_table(read.value, source=upload.name)
+                state.flash(f"Zones loaded from {upload.name}.")
+                st.rerun()
+        else:
+            st.error(f"{upload.name}: {len(read.problems)} problem(s); nothing was changed.")
+            st.dataframe(uploads.problems_table(read.problems), hide_index=True)
+
+with st.expander("Unmet need and how the figures were made", expanded=False):
+    st.dataframe(result.unmet, hide_index=True)
+    st.code(result.summary_text(), language=None)
+
+components.attribution_footer(area.attribution)

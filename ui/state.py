@@ -1,0 +1,145 @@
+"""Typed access to the app's session state: one place that knows every key and its type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+#: Every key this module keeps in the session state, with what it holds.
+_ZONE_TABLE = "hc_zone_table"  # pd.DataFrame: the working zone table (one row per small area)
+_ZONE_SOURCE = "hc_zone_source"  # str: where the working zone table came from
+_RULE = "hc_rule"  # str: "zoned" or "spot", the rule the Zones page runs
+_LAST_RUN = "hc_last_run"  # _RunRecord | None: the run shown now
+_PREVIOUS_RUN = "hc_previous_run"  # _RunRecord | None: the run before it (for metric deltas)
+_SAVED = "hc_saved"  # dict[str, SavedScenario]: scenarios saved for the Scenarios page
+_MESSAGE = "hc_message"  # str: one-shot notice shown after a rerun (e.g. "moved E01...")
+
+
+@dataclass(frozen=True, eq=False)
+class SavedScenario:
+    """A scenario run saved for side-by-side comparison (kept in memory for this session only).
+
+    ``result`` is the ``ScenarioResult`` the run produced; ``rule`` the zone rule and
+    ``n_zones`` the number of zones it ran with.
+    """
+
+    name: str
+    rule: str
+    n_zones: int
+    result: Any
+
+
+@dataclass(frozen=True)
+class _RunRecord:
+    key: str
+    summary: Mapping[str, Any]
+
+
+class AppState:
+    """The session state behind typed properties (pass ``st.session_state`` or any dict)."""
+
+    def __init__(self, store: MutableMapping[str, Any]) -> None:
+        self._store = store
+
+    # --- the working zone table -------------------------------------------------------------
+    def has_zone_table(self) -> bool:
+        """True once a zone table has been set this session."""
+        return isinstance(self._store.get(_ZONE_TABLE), pd.DataFrame)
+
+    @property
+    def zone_table(self) -> pd.DataFrame:
+        """The zone table the commissioner is editing (a copy; set it to change it)."""
+        table = self._store.get(_ZONE_TABLE)
+        if not isinstance(table, pd.DataFrame):
+            raise LookupError("no zone table yet: call ensure_zone_table first")
+        return table.copy()
+
+    def set_zone_table(self, table: pd.DataFrame, *, source: str) -> None:
+        """Replace the working zone table; ``source`` says where it came from (shown in the UI)."""
+        self._store[_ZONE_TABLE] = table.reset_index(drop=True).copy()
+        self._store[_ZONE_SOURCE] = source
+
+    def ensure_zone_table(self, default: pd.DataFrame, *, source: str) -> pd.DataFrame:
+        """The working zone table, set to ``default`` first if the session has none."""
+        if not self.has_zone_table():
+            self.set_zone_table(default, source=source)
+        return self.zone_table
+
+    @property
+    def zone_source(self) -> str:
+        """Where the working zone table came from ("demo zones", an upload's name, "edited")."""
+        return str(self._store.get(_ZONE_SOURCE, ""))
+
+    @property
+    def zone_csv(self) -> str:
+        """The working zone table as CSV text: the hashable key for cached runs."""
+        return zone_table_key(self.zone_table)
+
+    # --- the zone rule -----------------------------------------------------------------------
+    @property
+    def rule(self) -> str:
+        """The zone rule the Zones page runs: "zoned" (default) or "spot"."""
+        return str(self._store.get(_RULE, "zoned"))
+
+    @rule.setter
+    def rule(self, value: str) -> None:
+        if value not in ("zoned", "spot"):
+            raise ValueError(f"rule must be 'zoned' or 'spot', got {value!r}")
+        self._store[_RULE] = value
+
+    # --- runs, for metric deltas --------------------------------------------------------------
+    def record_run(self, key: str, summary: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Note that the run ``key`` is on screen; return the summary of the run before it.
+
+        Re-showing the same run (a rerun for any other widget) keeps the earlier comparison, so
+        the deltas always read "this run against the last different run".
+        """
+        last: _RunRecord | None = self._store.get(_LAST_RUN)
+        if last is None or last.key != key:
+            self._store[_PREVIOUS_RUN] = last
+            self._store[_LAST_RUN] = _RunRecord(key, dict(summary))
+        previous: _RunRecord | None = self._store.get(_PREVIOUS_RUN)
+        return None if previous is None else previous.summary
+
+    # --- saved scenarios ----------------------------------------------------------------------
+    @property
+    def saved(self) -> dict[str, SavedScenario]:
+        """Saved scenarios by name, in the order they were saved (a copy)."""
+        return dict(self._store.get(_SAVED, {}))
+
+    def save(self, scenario: SavedScenario) -> None:
+        """Save (or replace) a scenario under its name."""
+        saved = dict(self._store.get(_SAVED, {}))
+        saved[scenario.name] = scenario
+        self._store[_SAVED] = saved
+
+    def forget(self, name: str) -> None:
+        """Remove a saved scenario (no error if it is not there)."""
+        saved = dict(self._store.get(_SAVED, {}))
+        saved.pop(name, None)
+        self._store[_SAVED] = saved
+
+    # --- one-shot messages --------------------------------------------------------------------
+    def flash(self, message: str) -> None:
+        """Keep a message to show once after the next rerun."""
+        self._store[_MESSAGE] = message
+
+    def pop_flash(self) -> str:
+        """The pending one-shot message ("" if none), cleared."""
+        return str(self._store.pop(_MESSAGE, "") or "")
+
+
+def zone_table_key(table: pd.DataFrame) -> str:
+    """A zone table as CSV text (rows in area order), used as a cache key and a saved value."""
+    ordered = table.sort_values("area_code") if "area_code" in table.columns else table
+    return ordered.to_csv(index=False)
+
+
+def get_state() -> AppState:
+    """The current session's state (import streamlit lazily so this module tests without it)."""
+    import streamlit as st
+
+    return AppState(st.session_state)
