@@ -520,3 +520,21 @@ def test_garbage_raises_only_input_error(data: bytes, name: str) -> None:
             reader(buffer)
         except InputError as exc:
             assert exc.problems
+
+
+_cell = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "1e999", "nan", "-0", "active", "mon-fri morning 30", "07:00-25:00"]),
+    st.floats(allow_nan=True).map(repr),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=13, max_size=13), min_size=1, max_size=4))
+def test_any_cells_give_records_or_problems(rows: list[list[str]]) -> None:
+    """Whatever the cells hold, packages_from_frame returns records or raises InputError."""
+    frame = pd.DataFrame(rows, columns=list(tables.PACKAGE_COLUMNS))
+    try:
+        packages_from_frame(frame)
+    except InputError as exc:
+        assert all(p.row is not None for p in exc.problems)
