@@ -530,11 +530,11 @@ def _assemble(
     t0 = _ratio(base_figures, "travel_min_per_contact_hour")
     m0 = _ratio(base_figures, "miles_per_contact_hour")
     rural_share = _rural_contact_share(assignments, zones)
-    breakdown = costing.cost_per_contact_hour(costs, t1, m1, rural_share=rural_share)
-    base_breakdown = costing.cost_per_contact_hour(costs, t0, m0, rural_share=rural_share)
+    breakdown, cost_h = _blended_cost(costs, t1, m1, rural_share)
+    _, base_cost = _blended_cost(costs, t0, m0, rural_share)
     headroom = costing.pay_headroom(costs, t0, m0, t1, m1)
-    target = costing.budget_for_target_wage(costs, t1, m1, target_pay_gbp_per_hour=13.45)
     placed_h = float(assignments.loc[~assignments["unmet"], "weekly_hours"].sum())
+    target = costing.budget_for_target_wage(costs, t1, m1, placed_h)
     demand_h = float(assignments["weekly_hours"].sum())
     unmet = assignments[assignments["unmet"]]
     summary: dict[str, Any] = {
@@ -557,11 +557,12 @@ def _assemble(
         "demand_carer_hours": round(float(assignments["carer_hours"].sum()), 2),
         "travel_minutes_per_contact_hour": round(t1, 3),
         "miles_per_contact_hour": round(m1, 3),
-        "cost_per_contact_hour": round(breakdown.total_gbp, 4),
-        "weekly_cost_gbp": round(breakdown.total_gbp * placed_h, 2),
+        "cost_per_contact_hour": round(cost_h, 4),
+        "weekly_cost_gbp": round(cost_h * placed_h, 2),
         "pay_headroom_per_hour": round(headroom.rise_gbp_per_hour, 4),
         "affordable_pay_gbp_per_hour": round(headroom.affordable_pay_gbp_per_hour, 4),
-        "budget_for_target_pay_gbp": round(target.weekly_budget_gbp(placed_h), 2),
+        "budget_for_target_pay_gbp": round(target.weekly_budget_target_gbp, 2),
+        "target_pay_gbp_per_hour": target.target_pay_gbp_per_hour,
         "continuity_breaks": int(assignments["continuity_break"].sum()),
         "solver_status": solution.status,
         "optimality_gap": solution.optimality_gap,
@@ -581,10 +582,11 @@ def _assemble(
             "demand_hours": round(demand_h, 2),
             "placed_hours": round(baseline.values.placed_hours, 2),
             "unmet_hours": round(baseline.values.unmet_hours, 2),
+            "unmet_packages": int((np.asarray(baseline.provider_of) < 0).sum()),
             "travel_minutes_per_contact_hour": round(t0, 3),
             "miles_per_contact_hour": round(m0, 3),
-            "cost_per_contact_hour": round(base_breakdown.total_gbp, 4),
-            "weekly_cost_gbp": round(base_breakdown.total_gbp * baseline.values.placed_hours, 2),
+            "cost_per_contact_hour": round(float(base_cost), 4),
+            "weekly_cost_gbp": round(float(base_cost) * baseline.values.placed_hours, 2),
             "continuity_breaks": int(baseline.values.continuity_breaks),
         },
         "stages": [dataclasses.asdict(s) for s in solution.stages],
@@ -611,11 +613,35 @@ def _assemble(
         assignments=assignments,
         by_provider=by_provider,
         by_zone=by_zone,
-        costing=breakdown.frame(),
-        headroom=headroom.frame(),
+        costing=breakdown,
+        headroom=pd.concat([headroom.to_frame(), target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
     )
+
+
+def _blended_cost(
+    costs: CostModel, travel_min: float, miles: float, rural_share: float
+) -> tuple[pd.DataFrame, float]:
+    """Cost lines per contact hour [GBP] and their total, with the rural uplift on the share
+    of contact hours placed in rural zones (the last line of the table is the total)."""
+    urban = costing.cost_per_contact_hour(costs, travel_min, miles)
+    lines = urban.to_frame()
+    total = urban.total_gbp_per_contact_hour
+    if rural_share > 0 and costs.rural_uplift_pct > 0:
+        rural = costing.cost_per_contact_hour(costs, travel_min, miles, rural=True)
+        extra = (rural.total_gbp_per_contact_hour - total) * rural_share
+        total += extra
+        uplift = {
+            "item": "rural uplift (blended)",
+            "gbp_per_contact_hour": extra,
+            "arithmetic": f"{costs.rural_uplift_pct:g}% on the {rural_share:.1%} of hours "
+            "in rural zones",
+        }
+        body, last = lines.iloc[:-1], lines.iloc[-1:].copy()
+        last["gbp_per_contact_hour"] = total
+        lines = pd.concat([body, pd.DataFrame([uplift]), last], ignore_index=True)
+    return lines, total
 
 
 def _rural_contact_share(assignments: pd.DataFrame, zones: Sequence[Zone]) -> float:
@@ -1051,19 +1077,23 @@ def cost_options(result: ScenarioResult, options: Mapping[str, CostModel]) -> pd
     t1, m1 = float(s["travel_minutes_per_contact_hour"]), float(s["miles_per_contact_hour"])
     t0, m0 = float(base["travel_minutes_per_contact_hour"]), float(base["miles_per_contact_hour"])
     placed = float(s["placed_hours"])
-    rural = _rural_contact_share(result.assignments, ())
+    placed_rows = result.assignments[~result.assignments["unmet"]]
+    total = float(placed_rows["weekly_hours"].sum())
+    rural = (
+        float(placed_rows.loc[placed_rows["rural"], "weekly_hours"].sum()) / total if total else 0.0
+    )
     rows = []
     for name, costs in options.items():
-        b = costing.cost_per_contact_hour(costs, t1, m1, rural_share=rural)
+        _, cost_h = _blended_cost(costs, t1, m1, rural)
         h = costing.pay_headroom(costs, t0, m0, t1, m1)
         rows.append(
             {
                 "option": name,
                 "pay_gbp_per_hour": costs.pay_gbp_per_hour,
                 "travel_paid": costs.travel_paid,
-                "cost_per_contact_hour": round(b.total_gbp, 2),
-                "weekly_budget_gbp": round(b.total_gbp * placed, 2),
-                "annual_budget_gbp": round(b.total_gbp * placed * 52, 0),
+                "cost_per_contact_hour": round(cost_h, 2),
+                "weekly_budget_gbp": round(cost_h * placed, 2),
+                "annual_budget_gbp": round(cost_h * placed * 52, 0),
                 "pay_headroom_per_hour": round(h.rise_gbp_per_hour, 3),
                 "affordable_pay_gbp_per_hour": round(h.affordable_pay_gbp_per_hour, 3),
             }
