@@ -766,8 +766,10 @@ class _Decoder:
     A call is a single visit or both visits of a sync group. Each is appended to the end of
     the round(s) where it adds the least arc cost plus tardiness (and growth of the maximum
     tardiness, where the instance weights it); a pair goes to two different workers with the
-    second start inside its gap (the first is delayed if the gap would be too long). Breaks and
-    shift length are left to OR-Tools, which rejects a start that breaks them.
+    second start inside its gap (the first is delayed if the gap would be too long). A worker's
+    next break is taken before a call that would otherwise start after the break's latest
+    start; the shift-length limit counts from the (latest) departure for the first call.
+    OR-Tools checks the result and rejects a start that still breaks a rule.
     """
 
     def __init__(self, inst: RoundsInstance, active: list[int]) -> None:
@@ -781,6 +783,11 @@ class _Decoder:
         self.shift_start = np.array([veh.shift_start for veh in inst.vehicles], dtype=np.int64)
         self.shift_end = np.array([veh.shift_end for veh in inst.vehicles], dtype=np.int64)
         self.fixed = np.array([veh.fixed_cost for veh in inst.vehicles], dtype=np.int64)
+        self.max_shift = np.array(
+            [veh.max_shift if veh.max_shift is not None else _BIG for veh in inst.vehicles],
+            dtype=np.int64,
+        )
+        self.breaks = [sorted(veh.breaks, key=lambda b: b.earliest_start) for veh in inst.vehicles]
         self.allowed = {}
         for i in active:
             mask = np.zeros(n_veh, dtype=bool)
@@ -798,20 +805,59 @@ class _Decoder:
         v = self.inst.visits
         return sorted(self.tasks, key=lambda i: (v[i].window_start, v[i].window_end))
 
-    def _slot(self, loc, free, i):
-        """Per vehicle: (start, arc cost, late cost, feasible) of visit i appended."""
+    def _slot(self, st, i):
+        """Per vehicle: (start, arc cost, late cost, feasible, break first) of visit i appended."""
+        loc, free, first_dep, brk_e, brk_l, brk_d = st
         v = self.inst.visits[i]
-        start = np.maximum(free + self.tt[loc, v.location], v.window_start)
+        travel = self.tt[loc, v.location]
+        start = np.maximum(free + travel, v.window_start)
+        brk_first = (brk_d > 0) & (start > brk_l)
+        start = np.where(
+            brk_first, np.maximum(np.maximum(free, brk_e) + brk_d + travel, v.window_start), start
+        )
         back = self.tt[v.location, self.end_loc]
+        dep = np.where(first_dep >= 0, first_dep, start - self.tt[self.start_loc, v.location])
         ok = self.allowed[i] & (start <= _latest_end(self.inst, v))
         ok &= start + v.duration + back <= self.shift_end
+        ok &= start + v.duration + back - dep <= self.max_shift
         late = np.maximum(0, start - v.window_end) if v.soft_end else np.zeros_like(start)
-        return start, self.cost_m[loc, v.location], late, ok
+        return start, self.cost_m[loc, v.location], late, ok, brk_first
+
+    def _state(self) -> list[np.ndarray]:
+        """Fresh per-vehicle state: location, free time, first departure, next break."""
+        n = len(self.inst.vehicles)
+        brk_e, brk_l, brk_d = (np.zeros(n, dtype=np.int64) for _ in range(3))
+        for k, bs in enumerate(self.breaks):
+            if bs:
+                brk_e[k], brk_l[k], brk_d[k] = (
+                    bs[0].earliest_start,
+                    bs[0].latest_start,
+                    bs[0].duration,
+                )
+        first_dep = np.full(n, -1, dtype=np.int64)
+        return [self.start_loc.copy(), self.shift_start.copy(), first_dep, brk_e, brk_l, brk_d]
+
+    def _place(self, st, taken, k: int, visit: int, start: int, brk_first: bool) -> None:
+        """Append ``visit`` to vehicle k's round at ``start`` and update its state."""
+        loc, free, first_dep, brk_e, brk_l, brk_d = st
+        v = self.inst.visits[visit]
+        if first_dep[k] < 0:
+            first_dep[k] = start - self.tt[self.start_loc[k], v.location]
+        if brk_first:
+            taken[k] += 1
+            bs = self.breaks[k]
+            if taken[k] < len(bs):
+                b = bs[taken[k]]
+                brk_e[k], brk_l[k], brk_d[k] = b.earliest_start, b.latest_start, b.duration
+            else:
+                brk_d[k] = 0
+        free[k], loc[k] = start + v.duration, v.location
 
     def decode(self, order: list[int]) -> tuple[list[list[int]], float]:
         """Routes (positions in ``active`` per vehicle) and their full cost."""
         inst, visits = self.inst, self.inst.visits
-        loc, free = self.start_loc.copy(), self.shift_start.copy()
+        st = self._state()
+        taken = [0] * len(inst.vehicles)
         routes: list[list[int]] = [[] for _ in inst.vehicles]
         arcs, tard, tmax, missed = 0.0, 0.0, 0, 0.0
         w_max = inst.max_tardiness_weight
@@ -822,7 +868,7 @@ class _Decoder:
 
         for i in order:
             if i not in self.partner:
-                start, arc, late, ok = self._slot(loc, free, i)
+                start, arc, late, ok, brk = self._slot(st, i)
                 if not ok.any():
                     missed += penalty(i)
                     continue
@@ -831,12 +877,12 @@ class _Decoder:
                 k = int(np.argmin(np.where(ok, c, np.inf)))
                 arcs, tard, tmax = arcs + arc[k], tard + w * late[k], max(tmax, int(late[k]))
                 routes[k].append(self.pos[i])
-                free[k], loc[k] = start[k] + visits[i].duration, visits[i].location
+                self._place(st, taken, k, i, int(start[k]), bool(brk[k]))
                 continue
             g = self.partner[i]
             a, b = visits[g.first], visits[g.second]
-            sa0, arc_a, _, ok_a = self._slot(loc, free, g.first)
-            sb0, arc_b, _, ok_b = self._slot(loc, free, g.second)
+            sa0, arc_a, _, ok_a, brk_a = self._slot(st, g.first)
+            sb0, arc_b, _, ok_b, brk_b = self._slot(st, g.second)
             sb = np.maximum(sb0[None, :], sa0[:, None] + g.min_gap)
             sa = np.maximum(sa0[:, None], sb - g.max_gap)
             ok = ok_a[:, None] & ok_b[None, :] & self.not_eye
@@ -852,10 +898,14 @@ class _Decoder:
             arcs += arc_a[ka] + arc_b[kb]
             tard += a.tardiness_weight * la[ka, kb] + b.tardiness_weight * lb[ka, kb]
             tmax = max(tmax, int(la[ka, kb]), int(lb[ka, kb]))
-            for k, visit, st in ((ka, g.first, sa[ka, kb]), (kb, g.second, sb[ka, kb])):
+            for k, visit, t, brk in (
+                (ka, g.first, sa[ka, kb], brk_a[ka]),
+                (kb, g.second, sb[ka, kb], brk_b[kb]),
+            ):
                 routes[k].append(self.pos[visit])
-                free[k], loc[k] = st + visits[visit].duration, visits[visit].location
+                self._place(st, taken, int(k), visit, int(t), bool(brk))
         used = np.array([bool(r) for r in routes])
+        loc = st[0]
         arcs += float(self.cost_m[loc, self.end_loc][used].sum()) + float(self.fixed[used].sum())
         return routes, arcs + tard + w_max * tmax + missed
 
