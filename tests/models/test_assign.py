@@ -1,0 +1,287 @@
+"""Tests for the CP-SAT lexicographic assignment, against hand-made optima and brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from optimiser.data.domain import (
+    AssignmentRules,
+    Priority,
+    Scenario,
+    SolverSettings,
+    Zone,
+    ZoneKind,
+    ZonePolicy,
+    ZoneRule,
+)
+from optimiser.errors import InfeasibleError
+from optimiser.models.assign import STAGES, solve_assignment
+from optimiser.models.greedy import greedy_assignment
+from optimiser.models.instance import AssignmentInstance, build_instance
+from optimiser.models.synthetic import simple_package, simple_provider, synthetic_area
+from optimiser.models.travel_estimate import TravelEstimateParams
+from optimiser.models.validate import check_assignment, objective_values
+
+#: One worker and a seed: deterministic runs (STYLE.md habit 5).
+ONE_WORKER = SolverSettings(time_limit_s=10.0, workers=1, seed=0)
+#: Travel estimate reduced to the office leg, so weekly travel = office minutes x legs.
+OFFICE_ONLY = TravelEstimateParams(office_weight=1.0, min_leg_min=0.0, min_leg_km=0.0)
+
+
+def _build(packages, providers, office_min, *, scenario=None, zones=None):
+    office = np.asarray(office_min, dtype=float)
+    return build_instance(
+        packages,
+        providers,
+        zones or {},
+        scenario or Scenario("a"),
+        office,
+        office,
+        travel_params=OFFICE_ONLY,
+    )
+
+
+def _key(values) -> tuple[int, ...]:
+    return (
+        values.unmet_weighted,
+        values.continuity_breaks,
+        values.non_lead_penalty,
+        values.travel_min,
+        values.cost_pence,
+    )
+
+
+def test_optimiser_beats_brokerage_on_a_knapsack():
+    """Greedy places the first big package and wastes room; the optimum places two smaller."""
+    # Capacity 10 h, no travel. In waiting order: 6 h, 5 h, 5 h. Greedy: 6 h placed, 10 h
+    # unmet. Optimum: the two 5 h packages, 6 h unmet.
+    pkgs = [
+        simple_package("big", calls=6, duration_min=60, days_waiting=30),
+        simple_package("s1", calls=5, duration_min=60, days_waiting=20),
+        simple_package("s2", calls=5, duration_min=60, days_waiting=10),
+    ]
+    inst = _build(pkgs, [simple_provider("A", capacity_hours=10)], [[0.0, 0.0, 0.0]])
+    greedy = greedy_assignment(inst)
+    result = solve_assignment(inst, ONE_WORKER)
+    assert greedy.values.unmet_min == 600
+    assert result.provider_of.tolist() == [-1, 0, 0]
+    assert result.values.unmet_min == 360
+    assert result.status == "OPTIMAL" and result.optimality_gap == 0.0
+    assert check_assignment(inst, result.provider_of) == []
+
+
+def test_hospital_discharge_is_placed_before_a_long_wait():
+    """Room for one: hospital discharge (weight 3) beats 100 days waiting (weight 2)."""
+    pkgs = [
+        simple_package("community", days_waiting=100),
+        simple_package("hospital", priority=Priority.HOSPITAL_DISCHARGE),
+    ]
+    inst = _build(pkgs, [simple_provider("A", capacity_hours=8)], [[0.0, 0.0]])
+    result = solve_assignment(inst, ONE_WORKER)
+    assert result.provider_of.tolist() == [-1, 0]
+
+
+def test_travel_then_cost_break_ties():
+    """With room everywhere, each package goes to its nearest provider, then the cheaper one."""
+    pkgs = [simple_package("near_a"), simple_package("near_b"), simple_package("tie")]
+    providers = [
+        simple_provider("A", capacity_hours=100, price_gbp_per_hour=24.0),
+        simple_provider("B", capacity_hours=100, price_gbp_per_hour=22.0),
+    ]
+    office = [[1.0, 9.0, 5.0], [9.0, 1.0, 5.0]]
+    result = solve_assignment(_build(pkgs, providers, office), ONE_WORKER)
+    assert result.provider_of.tolist() == [0, 1, 1]
+    assert result.values.travel_min == 7 * (1 + 1 + 5)
+    assert [s.name for s in result.stages] == ["unmet", "travel", "cost"]
+
+
+def test_continuity_beats_travel_but_not_unmet_hours():
+    """A released package stays with its far provider unless moving it places another."""
+    rules = AssignmentRules(release_continuity=True)
+    providers = [simple_provider("A", capacity_hours=12), simple_provider("B", capacity_hours=12)]
+    # Only the active package: it stays with far B (continuity before travel).
+    stay = _build(
+        [simple_package("active", current_provider="B")],
+        providers,
+        [[1.0], [30.0]],
+        scenario=Scenario("c", rules=rules),
+    )
+    assert solve_assignment(stay, ONE_WORKER).provider_of.tolist() == [1]
+    # A waiting package only B can reach: the active one moves to A so both are placed.
+    move = _build(
+        [simple_package("active", current_provider="B"), simple_package("waiting")],
+        providers,
+        [[1.0, 60.0], [30.0, 1.0]],
+        scenario=Scenario("c", rules=rules),
+    )
+    result = solve_assignment(move, ONE_WORKER)
+    assert result.provider_of.tolist() == [0, 1]
+    assert result.values.continuity_breaks == 1
+
+
+def test_soft_zoning_prefers_the_lead_over_a_nearer_provider():
+    """The non-lead penalty comes before travel: the lead serves if it has room."""
+    zones = {"Z": Zone("Z", "Z", ZoneKind.NEIGHBOURHOOD, ("a",), lead_providers=("A",))}
+    policy = ZonePolicy(rule=ZoneRule.ZONED, non_lead_penalty=1.0)
+    pkgs = [simple_package("p1", zone_id="Z"), simple_package("p2", zone_id="Z")]
+    providers = [simple_provider("A", capacity_hours=8), simple_provider("B", capacity_hours=50)]
+    inst = _build(
+        pkgs, providers, [[20.0, 20.0], [1.0, 1.0]],
+        scenario=Scenario("z", zone_policy=policy), zones=zones,
+    )  # fmt: skip
+    result = solve_assignment(inst, ONE_WORKER)
+    # A has room for one package (7 h + 2.3 h travel > 8 h? 7 h + 140 min = 9.3 h: no room).
+    # So both go to B at the penalty rather than stay unmet.
+    assert result.provider_of.tolist() == [1, 1]
+    roomy = _build(
+        pkgs, [simple_provider("A", capacity_hours=10), providers[1]],
+        [[20.0, 20.0], [1.0, 1.0]], scenario=Scenario("z", zone_policy=policy), zones=zones,
+    )  # fmt: skip
+    result = solve_assignment(roomy, ONE_WORKER)
+    assert sorted(result.provider_of.tolist()) == [0, 1]  # A has room for one, B the other
+    assert "non_lead" in [s.name for s in result.stages]
+
+
+def test_result_records_settings_stages_and_summary():
+    """Every stage keeps status, objective and bound; settings and the summary are recorded."""
+    area = synthetic_area(40, 3, seed=2)
+    inst = build_instance(
+        area.packages, area.providers, area.zones,
+        Scenario("s", rules=AssignmentRules(release_continuity=True)),
+        area.office_min, area.office_km, area.nearest_min, area.nearest_km,
+    )  # fmt: skip
+    quick = SolverSettings(time_limit_s=3.0, workers=1, seed=0)
+    result = solve_assignment(inst, quick)
+    assert result.settings == quick
+    assert [s.name for s in result.stages] == ["unmet", "travel", "cost"]
+    for stage in result.stages:
+        assert stage.best_bound <= stage.objective
+        assert 0.0 <= stage.gap <= 1.0
+    assert result.optimality_gap == result.stages[-1].gap
+    assert "stage unmet" in result.summary()
+    assert check_assignment(inst, result.provider_of) == []
+    greedy = greedy_assignment(inst)
+    assert result.values.unmet_weighted <= greedy.values.unmet_weighted
+
+
+def test_one_worker_runs_are_reproducible():
+    """Same instance, one worker, same seed and deterministic budget: same objective values."""
+    area = synthetic_area(30, 3, seed=5)
+    inst = build_instance(
+        area.packages, area.providers, area.zones,
+        Scenario("s", rules=AssignmentRules(release_continuity=True)),
+        area.office_min, area.office_km, area.nearest_min, area.nearest_km,
+    )  # fmt: skip
+    det = SolverSettings(time_limit_s=30.0, workers=1, seed=3, max_deterministic_time=0.5)
+    first = solve_assignment(inst, det, warm_start=False)
+    second = solve_assignment(inst, det, warm_start=False)
+    assert _key(first.values) == _key(second.values)
+
+
+def test_unknown_stage_names_are_rejected():
+    """Asking for a stage that does not exist is a ValueError naming the choices."""
+    inst = _build([simple_package("p")], [simple_provider("A", capacity_hours=9)], [[1.0]])
+    with pytest.raises(ValueError, match="unknown stages"):
+        solve_assignment(inst, ONE_WORKER, stages=["speed"])
+    assert STAGES[0] == "unmet"
+
+
+# --- brute force oracle on tiny instances ---------------------------------------------------
+
+
+def _brute_force(inst: AssignmentInstance) -> tuple[int, ...]:
+    """Lexicographically smallest objective key over every valid assignment."""
+    options = [[-1, *sorted(set(inst.pair_prov[inst.pairs_of(i)].tolist()))] for i in
+               range(inst.n_packages)]  # fmt: skip
+    best = None
+    for combo in itertools.product(*options):
+        provider_of = np.array(combo, dtype=np.int64)
+        if check_assignment(inst, provider_of):
+            continue
+        key = _key(objective_values(inst, provider_of))
+        best = key if best is None or key < best else best
+    assert best is not None
+    return best
+
+
+@st.composite
+def tiny_instances(draw) -> AssignmentInstance:
+    """Up to 5 packages and 3 providers, random sizes, priorities, continuity and zones."""
+    n = draw(st.integers(1, 5))
+    p = draw(st.integers(1, 3))
+    release = draw(st.booleans())
+    zoned = draw(st.booleans())
+    penalty = draw(st.sampled_from([None, 1.0]))
+    zones = {"Z": Zone("Z", "Z", ZoneKind.NEIGHBOURHOOD, ("a",), lead_providers=("P0",))}
+    providers = [
+        simple_provider(
+            f"P{k}",
+            capacity_hours=draw(st.integers(0, 16)),
+            price_gbp_per_hour=draw(st.sampled_from([20.0, 25.0])),
+        )
+        for k in range(p)
+    ]
+    pkgs = []
+    for i in range(n):
+        current = draw(st.sampled_from([None] + [f"P{k}" for k in range(p)]))
+        pkgs.append(
+            simple_package(
+                f"p{i}",
+                calls=draw(st.integers(1, 7)),
+                duration_min=draw(st.sampled_from([15, 30, 60])),
+                carers=draw(st.sampled_from([1, 1, 2])),
+                priority=draw(st.sampled_from(list(Priority))),
+                days_waiting=draw(st.integers(0, 100)),
+                current_provider=current,
+                zone_id=draw(st.sampled_from([None, "Z"])),
+            )
+        )
+    office = np.array(
+        [[draw(st.sampled_from([0.0, 2.0, 5.0, 50.0])) for _ in range(n)] for _ in range(p)]
+    )
+    scenario = Scenario(
+        "h",
+        rules=AssignmentRules(release_continuity=release),
+        zone_policy=ZonePolicy(
+            rule=ZoneRule.ZONED if zoned else ZoneRule.SPOT, non_lead_penalty=penalty
+        ),
+    )
+    try:
+        return _build(pkgs, providers, office, scenario=scenario, zones=zones)
+    except InfeasibleError:
+        assume(False)
+        raise
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=tiny_instances())
+def test_matches_brute_force_and_keeps_every_rule(inst: AssignmentInstance):
+    """On tiny instances CP-SAT finds the lexicographic optimum, valid and hours-conserving."""
+    result = solve_assignment(inst, SolverSettings(time_limit_s=10.0, workers=1, seed=0))
+    assert check_assignment(inst, result.provider_of) == []
+    v = result.values
+    assert v.placed_min + v.unmet_min == v.demand_min
+    assert all(s.status.startswith("OPTIMAL") for s in result.stages)
+    assert _key(v) == _brute_force(inst)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), release=st.booleans())
+def test_capacity_and_hours_hold_on_synthetic_areas(seed: int, release: bool):
+    """Synthetic areas: never over capacity, hours conserved, never worse than brokerage."""
+    area = synthetic_area(25, 3, seed=seed)
+    inst = build_instance(
+        area.packages, area.providers, area.zones,
+        Scenario("s", rules=AssignmentRules(release_continuity=release)),
+        area.office_min, area.office_km, area.nearest_min, area.nearest_km,
+    )  # fmt: skip
+    result = solve_assignment(inst, SolverSettings(time_limit_s=1.0, workers=1, seed=0))
+    assert check_assignment(inst, result.provider_of) == []
+    v = result.values
+    assert v.placed_min + v.unmet_min == v.demand_min
+    assert v.unmet_weighted <= greedy_assignment(inst).values.unmet_weighted

@@ -1,0 +1,103 @@
+"""Tests for the costing arithmetic: cost per contact hour, pay headroom, target-wage budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimiser.costing import (
+    REAL_LIVING_WAGE_GBP_PER_HOUR,
+    WEEKS_PER_YEAR,
+    budget_for_target_wage,
+    cost_per_contact_hour,
+    pay_headroom,
+)
+from optimiser.data.domain import CostModel
+
+#: The UKHCA minimum price 2020/21 (DOMAIN.md): contact 8.72, travel 1.70, NI and pension
+#: 1.14 + other on-costs 1.97 = 3.11, mileage 1.36, running the business 5.20, surplus 0.60,
+#: total 20.69. Travel 11.7 min per contact hour; on-costs 3.11 on paid time 10.42; mileage
+#: 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
+UKHCA_2020 = CostModel(
+    pay_gbp_per_hour=8.72,
+    on_cost_rate=3.11 / 10.42,
+    mileage_gbp_per_mile=0.45,
+    training_gbp_per_hour=0.0,
+    overheads_gbp_per_hour=5.20,
+    margin_rate=0.60 / 20.09,
+)
+
+
+def test_reproduces_the_ukhca_2020_21_breakdown():
+    """The line-by-line build-up gives the published lines and total of 20.69."""
+    b = cost_per_contact_hour(UKHCA_2020, 11.7, 1.36 / 0.45)
+    amounts = [round(x.gbp_per_contact_hour, 2) for x in b.items]
+    assert amounts == [8.72, 1.70, 3.11, 1.36, 0.00, 5.20, 0.60]
+    assert b.total_gbp_per_contact_hour == pytest.approx(20.69, abs=0.005)
+    assert "8.72 x 11.70 min / 60" in b.lines()[1]
+    frame = b.to_frame()
+    assert list(frame.columns) == ["item", "gbp_per_contact_hour", "arithmetic"]
+    assert frame["item"].iloc[-1] == "total"
+
+
+def test_unpaid_travel_and_rural_uplift():
+    """Unpaid travel drops the travel line; a rural uplift adds its share of the total."""
+    costs = CostModel(travel_paid=False, rural_uplift_pct=10.0)
+    urban = cost_per_contact_hour(costs, 12.0, 3.0)
+    assert urban.items[1].gbp_per_contact_hour == 0.0
+    assert urban.items[1].arithmetic == "travel time unpaid"
+    rural = cost_per_contact_hour(costs, 12.0, 3.0, rural=True)
+    assert rural.total_gbp_per_contact_hour == pytest.approx(1.1 * urban.total_gbp_per_contact_hour)
+
+
+def test_domain_worked_example_of_pay_headroom():
+    """DOMAIN.md: w=12.71, t0=11.7, t1=8.0, o=0.30 gives w' about 13.40 (+5.4%)."""
+    h = pay_headroom(CostModel(pay_gbp_per_hour=12.71, on_cost_rate=0.30), 11.7, 3.0, 8.0, 3.0)
+    # w' = 12.71 x (1 + 11.7/60) / (1 + 8/60) = 12.71 x 1.195 / 1.13333 = 13.4016
+    assert h.affordable_pay_gbp_per_hour == pytest.approx(13.4016, abs=1e-4)
+    assert h.rise_pct == pytest.approx(5.44, abs=0.01)
+    assert h.affordable_pay_gbp_per_hour < REAL_LIVING_WAGE_GBP_PER_HOUR
+    assert any("19.7450 / (1.1333 x (1 + 0.30))" in line for line in h.lines())
+    assert list(h.to_frame().columns) == ["step", "value", "arithmetic"]
+
+
+def test_each_mile_saved_adds_about_31p():
+    """DOMAIN.md: a mile saved per contact hour at 45p adds about 31p/h at t1 = 8 min."""
+    base = pay_headroom(CostModel(), 8.0, 3.0, 8.0, 3.0)
+    saved = pay_headroom(CostModel(), 8.0, 3.0, 8.0, 2.0)
+    assert base.rise_gbp_per_hour == pytest.approx(0.0)
+    # 0.45 / ((1 + 8/60) x 1.3) = 0.3054
+    assert saved.rise_gbp_per_hour == pytest.approx(0.3054, abs=1e-4)
+
+
+def test_unpaid_travel_saving_frees_no_pay():
+    """When travel is unpaid, less travel time funds nothing (paid hours stay 1)."""
+    h = pay_headroom(CostModel(travel_paid=False), 11.7, 3.0, 8.0, 3.0)
+    assert h.rise_gbp_per_hour == pytest.approx(0.0)
+
+
+def test_more_travel_gives_a_negative_rise():
+    """A scenario with more travel than its baseline can only afford a lower wage."""
+    assert pay_headroom(CostModel(), 8.0, 2.0, 12.0, 3.0).rise_gbp_per_hour < 0
+
+
+def test_budget_for_the_real_living_wage():
+    """The extra budget is the cost difference per contact hour times contact hours."""
+    costs = CostModel(pay_gbp_per_hour=12.71, on_cost_rate=0.30, margin_rate=0.03)
+    b = budget_for_target_wage(costs, 12.0, 3.0, 3000.0)
+    # Only pay-driven lines change: (13.45 - 12.71) x (1 + 12/60) x 1.30 x 1.03 per hour.
+    per_hour = (13.45 - 12.71) * 1.2 * 1.3 * 1.03
+    assert b.cost_per_contact_hour_target - b.cost_per_contact_hour_now == pytest.approx(per_hour)
+    assert b.extra_weekly_gbp == pytest.approx(per_hour * 3000)
+    assert b.extra_annual_gbp == pytest.approx(per_hour * 3000 * WEEKS_PER_YEAR)
+    assert b.target_pay_gbp_per_hour == 13.45
+    assert len(b.lines()) == 6
+
+
+def test_bad_figures_are_rejected():
+    """Negative travel, miles or hours, or a non-positive target wage, name the figure."""
+    with pytest.raises(ValueError, match="travel_min_per_contact_hour"):
+        cost_per_contact_hour(CostModel(), -1.0, 2.0)
+    with pytest.raises(ValueError, match="scenario miles"):
+        pay_headroom(CostModel(), 10.0, 2.0, 8.0, -1.0)
+    with pytest.raises(ValueError, match="target_pay_gbp_per_hour"):
+        budget_for_target_wage(CostModel(), 10.0, 2.0, 100.0, target_pay_gbp_per_hour=0.0)
