@@ -913,7 +913,7 @@ def zones_download(area: AreaData, zone_table: pd.DataFrame, fmt: str = "geojson
     """Zones as GeoJSON or GeoPackage bytes (for QGIS users)."""
     gdf = zone_polygons(area, zone_table).drop(columns=["area_code"], errors="ignore")
     if fmt == "geojson":
-        return gdf.to_json().encode("utf-8")
+        return gdf.to_json(drop_id=True).encode("utf-8")
     if fmt == "gpkg":
         import tempfile
 
@@ -925,28 +925,41 @@ def zones_download(area: AreaData, zone_table: pd.DataFrame, fmt: str = "geojson
 
 
 def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd.DataFrame:
-    """A zone table from an uploaded CSV (zone-to-area table) or GeoJSON/GeoPackage of zones.
+    """A zone table from an uploaded CSV/Excel (zone-to-area table) or GeoJSON/GeoPackage.
 
     Zone polygons are turned back into the table by the small areas they contain (each area
     goes to the zone holding its representative point); validated before it is returned.
     """
     raw = data.getvalue() if isinstance(data, io.BytesIO) else bytes(data)
     suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        table = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
-        table.columns = [tables.normalise_token(c) for c in table.columns]
-        missing = [c for c in tables.ZONE_AREA_COLUMNS if c not in table.columns]
-        if missing:
-            raise InputError(Problem(name, None, ",".join(missing), "column(s) missing"))
-        table["rate_uplift_pct"] = pd.to_numeric(table["rate_uplift_pct"].replace("", "0"))
-        table = table[list(tables.ZONE_AREA_COLUMNS)]
+    buffer = io.BytesIO(raw)
+    buffer.name = name  # type: ignore[attr-defined]
+    if suffix in (".csv", ".xlsx"):
+        table = _table_from_zone_records(tables.read_zones(buffer, source_name=name))
     elif suffix in (".geojson", ".json", ".gpkg"):
-        zones = tables.read_zones(io.BytesIO(raw), source_name=name)
+        zones = tables.read_zones(buffer, source_name=name)
         table = _table_from_zone_polygons(zones, area, name)
     else:
         raise InputError(Problem(name, None, None, "expected a .csv, .geojson or .gpkg file"))
     _check_zone_table(table, area.areas)
     return table.reset_index(drop=True)
+
+
+def _table_from_zone_records(zones: Sequence[Zone]) -> pd.DataFrame:
+    """The zone-to-area table (one row per area) of zone records read from a table file."""
+    rows = [
+        {
+            "zone_id": z.zone_id,
+            "name": z.name,
+            "kind": z.kind.value,
+            "area_code": code,
+            "lead_providers": ";".join(z.lead_providers),
+            "rate_uplift_pct": z.rate_uplift_pct,
+        }
+        for z in zones
+        for code in z.area_codes
+    ]
+    return pd.DataFrame(rows, columns=list(tables.ZONE_AREA_COLUMNS))
 
 
 def _table_from_zone_polygons(zones: Sequence[Zone], area: AreaData, name: str) -> pd.DataFrame:
