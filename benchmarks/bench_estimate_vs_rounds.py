@@ -1,0 +1,106 @@
+"""Fast travel estimate vs full carer rounds on the demo area, for the spot and zoned scenarios.
+
+Runs each demo scenario through the service twice with the same assignment budget: once with
+the fast per-visit estimate, once building carer rounds for every provider and day (OR-Tools
+routing, double-handed calls synchronised). Prints travel minutes and miles per contact hour
+per scenario and per provider, and the estimate's error against the rounds.
+
+    python benchmarks/bench_estimate_vs_rounds.py [--time-limit S] [--seed N]
+
+Last line: RESULT spot_estimate=<min/h> spot_rounds=<min/h> zoned_estimate=<min/h>
+zoned_rounds=<min/h> mean_abs_error_pct=<%> time_limit_s=<s>
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import pandas as pd
+
+from optimiser import service
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=2.0, help="routing s per provider-day")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    area = service.load_demo_area(seed=args.seed)
+    print(f"area: {area.summary()}")
+    figures: dict[str, float] = {}
+    errors = []
+    for name in ("spot", "zoned"):
+        scenario = service.demo_scenario(name)
+        start = time.perf_counter()
+        fast = service.run_scenario(area, scenario)
+        fast_s = time.perf_counter() - start
+        start = time.perf_counter()
+        full = service.run_scenario(
+            area,
+            dataclasses.replace(scenario, travel_method="rounds"),
+            rounds_options={"time_limit_s": args.time_limit, "seed": args.seed},
+        )
+        full_s = time.perf_counter() - start
+        e, r = fast.summary, full.summary
+        figures[f"{name}_estimate"] = e["travel_minutes_per_contact_hour"]
+        figures[f"{name}_rounds"] = r["travel_minutes_per_contact_hour"]
+        err = 100 * (
+            e["travel_minutes_per_contact_hour"] / r["travel_minutes_per_contact_hour"] - 1
+        )
+        errors.append(abs(err))
+        print(f"\n== {name}: estimate {fast_s:.1f} s, rounds {full_s:.1f} s")
+        table = pd.DataFrame(
+            {
+                "estimate": [
+                    e["travel_minutes_per_contact_hour"],
+                    e["miles_per_contact_hour"],
+                    e["cost_per_contact_hour"],
+                    e["pay_headroom_per_hour"],
+                ],
+                "rounds": [
+                    r["travel_minutes_per_contact_hour"],
+                    r["miles_per_contact_hour"],
+                    r["cost_per_contact_hour"],
+                    r["pay_headroom_per_hour"],
+                ],
+            },
+            index=[
+                "travel min / contact h",
+                "miles / contact h",
+                "GBP / contact h",
+                "pay headroom GBP/h (estimate baseline)",
+            ],
+        )
+        table["difference"] = table["estimate"] - table["rounds"]
+        print(table.round(3).to_string())
+        per = pd.DataFrame(
+            {
+                "estimate": fast.by_provider.set_index("provider_id")[
+                    "travel_min_per_contact_hour"
+                ],
+                "rounds": full.by_provider.set_index("provider_id")["travel_min_per_contact_hour"],
+            }
+        )
+        per["error_pct"] = 100 * (per["estimate"] / per["rounds"] - 1)
+        print("per provider, travel min per contact hour:")
+        print(per.round(2).to_string())
+        rounds = full.rounds
+        if not rounds.empty:
+            print(
+                f"rounds: {len(rounds)} worker-shifts, {int(rounds['calls'].sum())} calls, "
+                f"wait {rounds['wait_min'].sum() / 60:.0f} h/week"
+            )
+        print(f"estimate error vs rounds: {err:+.1f}%")
+    mean_err = sum(errors) / len(errors)
+    print(
+        "RESULT "
+        + " ".join(f"{k}={v:.3f}" for k, v in figures.items())
+        + f" mean_abs_error_pct={mean_err:.2f} time_limit_s={args.time_limit:g}"
+    )
+
+
+if __name__ == "__main__":
+    main()
