@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -235,3 +237,43 @@ def test_matrix_cache_is_npz_and_reused(
         rutland_arrays, points, settings=TravelSettings(access_speed_kph=10), cache_dir=tmp_path
     )
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_bench_matrix_runs_and_ends_with_result(
+    rutland_pbf: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """benchmarks/bench_matrix.py runs from the repo root on a small case, agrees with networkx
+    and ends with one machine-readable RESULT line."""
+    repo = Path(__file__).resolve().parents[2]
+    cache = tmp_path_factory.getbasetemp() / "network-cache"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/bench_matrix.py",
+            "--network",
+            str(rutland_pbf),
+            "--points",
+            "60",
+            "--sample",
+            "10",
+            "--cache-dir",
+            str(cache),
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT points=60 matrix_s=")
+    fields = dict(item.split("=") for item in last.split()[1:])
+    assert set(fields) == {
+        "points",
+        "matrix_s",
+        "speedup_vs_networkx",
+        "max_abs_diff_s",
+        "peak_mib",
+    }
+    assert float(fields["max_abs_diff_s"]) <= 0.1
