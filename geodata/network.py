@@ -19,7 +19,7 @@ import osmnx as ox
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from geodata.errors import HomecareError, InputError, Problem
+from geodata.errors import HomecareError, InputError
 from geodata.settings import MPH_TO_KPH, NetworkSettings
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
@@ -420,7 +420,10 @@ def load_network(
         return build()
     cached = Path(cache_dir) / f"network-{key[:24]}.graphml"
     if cached.is_file():
-        return read_graph(cached)
+        try:
+            return read_graph(cached)
+        except InputError:  # an unreadable cache entry is rebuilt, not an input error
+            cached.unlink(missing_ok=True)
     G = build()
     save_graph(G, cached)
     return G
@@ -478,15 +481,3 @@ def network_lines(G: nx.MultiDiGraph) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["path", "highway", "speed_kph"])
-
-
-def graph_problem(G: nx.MultiDiGraph, source: str = "network") -> list[Problem]:
-    """Problems that would make a graph unusable for travel times (empty, missing attributes)."""
-    problems = []
-    if G.number_of_nodes() == 0:
-        problems.append(Problem(source, None, None, "graph has no nodes"))
-    for u, v, data in G.edges(data=True):
-        if not (data.get("travel_time", -1) >= 0):
-            problems.append(Problem(source, None, "travel_time", f"edge {u}->{v} lacks it"))
-            break
-    return problems

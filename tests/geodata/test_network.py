@@ -158,6 +158,17 @@ def test_cache_writes_graphml_once_and_reloads_it(test_data: Path, tmp_path: Pat
     assert set(load_network(files[0]).edges) == set(first.edges)
 
 
+def test_broken_cache_entry_is_rebuilt(test_data: Path, tmp_path: Path) -> None:
+    """A damaged cached GraphML file is rebuilt from the source, not reported as bad input."""
+    src = test_data / "tiny_speeds.osm"
+    first = load_network(src, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    cached.write_text("<graphml>broken")
+    again = load_network(src, cache_dir=tmp_path)
+    assert set(again.edges) == set(first.edges)
+    assert network.read_graph(cached).number_of_edges() == first.number_of_edges()
+
+
 def test_cache_key_follows_file_content(test_data: Path, tmp_path: Path) -> None:
     """Editing the OSM file (same name) builds a new cache entry, never a stale graph."""
     src = tmp_path / "tiny.osm"
