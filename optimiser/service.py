@@ -448,7 +448,7 @@ def run_scenario(
     base_instance = _instance(area, packages, zones, baseline_scenario(scenario))
     baseline = greedy_assignment(base_instance)
     progress(0.8, f"travel figures ({scenario.travel_method})")
-    figures, rounds = _travel_figures(
+    figures, rounds, missed_calls = _travel_figures(
         area, packages, instance, solution, scenario, rounds_options, progress
     )
     base_figures = estimate_travel(base_instance, baseline.provider_of)
@@ -468,6 +468,11 @@ def run_scenario(
         rounds,
         wall_s=time.perf_counter() - start,
     )
+    if scenario.travel_method == "rounds":
+        result.summary["rounds_missed_calls"] = len(missed_calls)  # type: ignore[index]
+        result = dataclasses.replace(
+            result, meta={**result.meta, "rounds_missed": missed_calls.to_dict("records")}
+        )
     progress(1.0, "done")
     return result
 
@@ -480,10 +485,11 @@ def _travel_figures(
     scenario: Scenario,
     rounds_options: Mapping[str, Any] | None,
     progress: Progress,
-) -> tuple[TravelFigures, pd.DataFrame]:
-    """Travel of the chosen assignment: the fast estimate, or full carer rounds."""
+) -> tuple[TravelFigures, pd.DataFrame, pd.DataFrame]:
+    """Travel of the chosen assignment (fast estimate or full carer rounds), the rounds table
+    and the calls the rounds could not fit (empty for the estimate)."""
     if scenario.travel_method != "rounds":
-        return estimate_travel(instance, solution.provider_of), pd.DataFrame()
+        return estimate_travel(instance, solution.provider_of), pd.DataFrame(), pd.DataFrame()
     options = RoundsOptions.from_dict(dict(rounds_options or {}))
     outcome = plan_rounds(
         instance,
@@ -497,7 +503,7 @@ def _travel_figures(
         options,
         progress=lambda f, m: progress(0.8 + 0.15 * f, m),
     )
-    return outcome.figures, outcome.rounds
+    return outcome.figures, outcome.rounds, outcome.missed
 
 
 def _ratio(figures: TravelFigures, key: str) -> float:

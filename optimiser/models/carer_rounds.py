@@ -14,6 +14,7 @@ the kerb-to-door minutes of the home are counted on the way in only): an approxi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.data.domain import DAYS, Package, Provider
+from optimiser.errors import SolverError
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.rounds import (
     MISSED_REASONS,
@@ -310,7 +312,11 @@ def plan_rounds(
             progress(j / len(jobs), f"rounds {providers[k].provider_id} {DAYS[day]}")
         if pd_inst is None:
             continue
-        result = solve_rounds(pd_inst.instance, options.settings())
+        result = _solve_with_retries(pd_inst.instance, options)
+        if result is None:
+            statuses.append("no_solution")
+            _all_missed(pd_inst, providers[k], packages, day_rows, missed_rows)
+            continue
         wall += result.wall_time_s
         statuses.append(result.status)
         _read_back(
@@ -335,6 +341,55 @@ def plan_rounds(
         solves=len(statuses),
         wall_s=wall,
         statuses=tuple(statuses),
+    )
+
+
+NO_ROUNDS_REASON = "no rounds found within the time limit (even after retrying with 4x the time)"
+
+
+def _solve_with_retries(instance: RoundsInstance, options: RoundsOptions) -> RoundsResult | None:
+    """Solve, doubling the time limit twice if the first search finds no solution at all."""
+    settings = options.settings()
+    for factor in (1, 2, 4):
+        try:
+            return solve_rounds(
+                instance,
+                dataclasses.replace(settings, time_limit_s=settings.time_limit_s * factor),
+            )
+        except SolverError:
+            continue
+    return None
+
+
+def _all_missed(
+    pday: ProviderDay,
+    provider: Provider,
+    packages: Sequence[Package],
+    day_rows: list[dict],
+    missed_rows: list[dict],
+) -> None:
+    """Report every call of a provider-day without rounds as missed, never drop them silently."""
+    for v, visit in enumerate(pday.instance.visits):
+        missed_rows.append(
+            {
+                "provider_id": provider.provider_id,
+                "day": DAYS[pday.day],
+                "package_id": packages[int(pday.visit_package[v])].package_id,
+                "call": visit.label,
+                "reason": NO_ROUNDS_REASON,
+            }
+        )
+    day_rows.append(
+        {
+            "provider_id": provider.provider_id,
+            "day": DAYS[pday.day],
+            "workers": 0,
+            "calls": len(pday.instance.visits),
+            "missed_calls": len(pday.instance.visits),
+            "contact_hours": 0.0,
+            "travel_min_per_carer_contact_hour": None,
+            "status": "no_solution",
+        }
     )
 
 
