@@ -45,14 +45,18 @@ def demo_area(*, seed: int = DEMO_SEED) -> service.AreaData:
     if slot.area is None:
         with slot.lock:
             if slot.area is None:
-                with st.status("Loading the demo area (first time only)...", expanded=True) as box:
+                holder = st.empty()
+                with (
+                    holder.container(),
+                    st.status("Loading the demo area (first time only)...", expanded=True),
+                ):
                     bar = st.progress(0.0, text="Reading the road network")
 
                     def report(fraction: float, message: str) -> None:
                         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
                     slot.area = service.load_demo_area(seed=seed, progress=report)
-                    box.update(label="Demo area loaded", state="complete", expanded=False)
+                holder.empty()
     return slot.area
 
 

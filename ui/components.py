@@ -118,12 +118,18 @@ def text_table(table: pd.DataFrame) -> pd.DataFrame:
     return table.apply(lambda column: column.map(_cell_text))
 
 
-def attribution_footer(extra: str = "") -> None:
+def attribution_lines(attribution: str = "") -> list[str]:
+    """The attribution to show: the data layer's own text when it names both OpenStreetMap and
+    the ONS/OS boundaries, else the project's standard lines."""
+    parts = [p.strip() for p in attribution.split(";") if p.strip()]
+    if "OpenStreetMap" in attribution and "ONS" in attribution and "OS data" in attribution:
+        return parts
+    return [OSM_ATTRIBUTION, BOUNDARY_ATTRIBUTION, *parts]
+
+
+def attribution_footer(attribution: str = "") -> None:
     """The OpenStreetMap and ONS/OS attribution, under every map and figure drawn from them."""
-    lines = [OSM_ATTRIBUTION, BOUNDARY_ATTRIBUTION]
-    if extra and extra not in lines:
-        lines.append(extra)
-    st.caption("  \n".join(lines))
+    st.caption("  \n".join(attribution_lines(attribution)))
 
 
 def _rings(geometry: Any) -> list[list[list[float]]]:
