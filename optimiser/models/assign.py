@@ -58,7 +58,7 @@ STAGE_TIME_SHARE: dict[str, float] = {
 }
 _MIN_STAGE_S = 0.05
 #: Share of a stage's budget the LP relaxation may use before CP-SAT starts.
-LP_TIME_SHARE = 0.3
+LP_TIME_SHARE = 0.5
 
 
 def _value(obj: LinearStage, place: np.ndarray, unmet: np.ndarray) -> int:

@@ -1,0 +1,111 @@
+"""Benchmark the CP-SAT assignment against the greedy brokerage baseline on synthetic areas.
+
+Sizes are paired (packages x providers): 1,000 x 20, 5,000 x 50, 10,000 x 100 (ISSUE-NOTES).
+Instances come from ``optimiser.models.synthetic`` (towns in a 40 km square, travel =
+haversine km x 1.3 detour at 50 km/h; capacity 90% of demand), with spot zoning, continuity
+released (the hardest case: every package may move) and the 8 nearest providers per package as
+candidates. Prints one row per size and ends with the RESULT line for the largest size.
+``gap_pct`` is the final lexicographic stage's gap (ISSUE-NOTES); every stage's gap is shown.
+Target: 10,000 x 100 with gap < 0.5% in under 60 s on 2 cores.
+
+Run from the repository root: ``python benchmarks/bench_assign.py [--sizes 1000x20,...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimiser.data.domain import AssignmentRules, Scenario, SolverSettings
+from optimiser.models.assign import solve_assignment
+from optimiser.models.greedy import greedy_assignment
+from optimiser.models.instance import build_instance
+from optimiser.models.synthetic import synthetic_area
+from optimiser.models.validate import check_assignment
+
+DEFAULT_SIZES = "1000x20,5000x50,10000x100"
+#: Solver budget per size [s] (everything in solve_assignment: model, LP warm starts, stages).
+DEFAULT_LIMITS = {1000: 15.0, 5000: 40.0, 10000: 52.0}
+
+
+def _parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for part in text.split(","):
+        n, p = part.lower().split("x")
+        sizes.append((int(n), int(p)))
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="e.g. 1000x20,5000x50")
+    parser.add_argument("--time-limit", type=float, default=None, help="seconds per size")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-candidates", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    header = (
+        f"{'packages':>8} {'provs':>5} {'pairs':>7} {'build_s':>7} {'solve_s':>7} "
+        f"{'cpu_s':>6} {'gap_pct':>7} {'unmet_h':>9} {'greedy_h':>9} {'travel_h':>8} "
+        f"{'greedy_tr':>9} {'breaks':>6}  stages (name status gap% wall_s)"
+    )
+    print(header)
+    last = None
+    for n, p in _parse_sizes(args.sizes):
+        area = synthetic_area(n, p, seed=args.seed)
+        scenario = Scenario(
+            name="bench", rules=AssignmentRules(release_continuity=True), description="synthetic"
+        )
+        t0 = time.perf_counter()
+        inst = build_instance(
+            area.packages,
+            area.providers,
+            area.zones,
+            scenario,
+            area.office_min,
+            area.office_km,
+            area.nearest_min,
+            area.nearest_km,
+            max_candidates=args.max_candidates,
+        )
+        build_s = time.perf_counter() - t0
+        greedy = greedy_assignment(inst)
+        limit = args.time_limit or DEFAULT_LIMITS.get(n, 60.0)
+        settings = SolverSettings(time_limit_s=limit, workers=args.workers, seed=args.seed)
+        cpu0 = time.process_time()
+        result = solve_assignment(inst, settings)
+        cpu_s = time.process_time() - cpu0
+        problems = check_assignment(inst, result.provider_of)
+        if problems:
+            print("CHECK FAILED:", *problems[:5], sep="\n  ")
+            return 1
+        gap_pct = 100.0 * (result.optimality_gap or 0.0)
+        v, g = result.values, greedy.values
+        stages = "; ".join(
+            f"{s.name} {s.status} {100 * s.gap:.3f}% {s.wall_s:.1f}s" for s in result.stages
+        )
+        print(
+            f"{n:>8} {p:>5} {inst.n_pairs:>7} {build_s:>7.1f} {result.wall_s:>7.1f} "
+            f"{cpu_s:>6.1f} {gap_pct:>7.3f} {v.unmet_hours:>9.1f} {g.unmet_hours:>9.1f} "
+            f"{v.travel_min / 60:>8.1f} {g.travel_min / 60:>9.1f} {v.continuity_breaks:>6}  "
+            f"{stages}",
+            flush=True,
+        )
+        last = (n, p, result.wall_s, gap_pct, v.unmet_hours, g.unmet_hours)
+    if last is None:
+        return 1
+    n, p, solve_s, gap_pct, unmet_h, greedy_h = last
+    print(
+        f"RESULT packages={n} providers={p} solve_s={solve_s:.1f} gap_pct={gap_pct:.3f} "
+        f"unmet_h={unmet_h:.1f} greedy_unmet_h={greedy_h:.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
