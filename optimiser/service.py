@@ -248,8 +248,9 @@ def build_area(
     office = travel_matrix(
         arrays, offices, homes, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
     )
+    # destinations=None: the square home-to-home matrix with a zero diagonal
     home = travel_matrix(
-        arrays, homes, homes, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
+        arrays, homes, None, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
     )
     _check_reachable(office.minutes, providers, packages)
     digest = _digest(

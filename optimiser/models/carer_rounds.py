@@ -162,6 +162,8 @@ def build_provider_day(
     dd[1:, 0] = dd[0, 1:]
     tt[1:, 1:] = np.rint(np.nan_to_num(home_min[np.ix_(idx, idx)], nan=1e4))
     dd[1:, 1:] = np.rint(np.nan_to_num(home_km[np.ix_(idx, idx)], nan=1e3) * 1000)
+    np.fill_diagonal(tt, 0)  # two calls at one home: no travel between them
+    np.fill_diagonal(dd, 0)
 
     visits: list[Visit] = []
     visit_package: list[int] = []
