@@ -68,10 +68,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
-    extra = ["--port", str(args.port)]
-    if args.config:
-        extra += ["--config", args.config]
-    return launch(extra)
+    return launch(["--port", str(args.port)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,9 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     network.set_defaults(func=_cmd_network)
 
-    app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1")
+    app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)
-    app.add_argument("--config", default=None, help="scenario TOML to open [demo]")
     app.set_defaults(func=_cmd_ui)
     return parser
 
