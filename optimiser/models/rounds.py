@@ -618,6 +618,11 @@ def _add_capacity(m: _Model) -> None:
     m.routing.AddDimensionWithVehicleCapacity(idx, 0, caps, True, "load")
 
 
+def _penalty(visit: Visit, settings: RoundsSettings) -> int:
+    """The cost of missing a visit: its own penalty, else the settings' default."""
+    return int(visit.penalty if visit.penalty is not None else settings.missed_visit_penalty)
+
+
 def _add_optional_visits(m: _Model, settings: RoundsSettings, optional_syncs: bool) -> None:
     # Any visit may be missed at a penalty, so an impossible call is reported, not fatal.
     synced = {x for g in m.inst.syncs for x in (g.first, g.second)}
@@ -625,8 +630,7 @@ def _add_optional_visits(m: _Model, settings: RoundsSettings, optional_syncs: bo
         v = m.inst.visits[i]
         if i in synced and not optional_syncs:
             continue
-        penalty = v.penalty if v.penalty is not None else settings.missed_visit_penalty
-        m.routing.AddDisjunction([m.manager.NodeToIndex(node)], int(penalty))
+        m.routing.AddDisjunction([m.manager.NodeToIndex(node)], _penalty(v, settings))
 
 
 def _add_synchronisation(m: _Model) -> None:
@@ -682,7 +686,7 @@ def _pyvrp_expressible(inst: RoundsInstance, active: list[int]) -> bool:
 
 
 def _pyvrp_routes(
-    inst: RoundsInstance, active: list[int], time_limit_s: float, seed: int
+    inst: RoundsInstance, active: list[int], time_limit_s: float, settings: RoundsSettings
 ) -> list[list[int]] | None:
     """PyVRP's best routes as lists of positions in ``active``, per vehicle; None if unusable."""
     import pyvrp
@@ -710,6 +714,10 @@ def _pyvrp_routes(
             service_duration=inst.visits[i].duration,
             tw_early=inst.visits[i].window_start,
             tw_late=inst.visits[i].window_end,
+            # Optional with its missed penalty as prize, as in the OR-Tools model, so an
+            # overfull day still has feasible plans (PyVRP warns when it finds none).
+            required=False,
+            prize=_penalty(inst.visits[i], settings),
         )
         for p, i in enumerate(active)
     ]
@@ -744,7 +752,7 @@ def _pyvrp_routes(
         )
         members.append(list(ks))
     data = pyvrp.ProblemData(locations, clients, depots, vtypes, [dist], [dur])
-    res = pyvrp.solve(data, MaxRuntime(time_limit_s), seed=seed, display=False)
+    res = pyvrp.solve(data, MaxRuntime(time_limit_s), seed=settings.seed, display=False)
     if not res.best.is_feasible():
         return None
     routes: list[list[int]] = [[] for _ in inst.vehicles]
@@ -993,17 +1001,27 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
     initial_routes = None
     if settings.warm_start == "auto" and active and _pyvrp_expressible(inst, active):
         budget = settings.time_limit_s * settings.warm_start_share
-        initial_routes = _pyvrp_routes(inst, active, budget, settings.seed)
+        initial_routes = _pyvrp_routes(inst, active, budget, settings)
         warm = "pyvrp" if initial_routes is not None else "pyvrp_failed"
     elif settings.warm_start == "auto" and any(g.first in active for g in inst.syncs):
         budget = settings.time_limit_s * settings.greedy_share
         initial_routes = _greedy_routes(inst, active, budget, settings.seed)
         warm = "greedy"
 
-    has_syncs = (
-        any(g.first in active and g.second in active for g in inst.syncs) if active else False
-    )
-    attempts = [False, True] if has_syncs else [True]
+    node_of = {i: p for p, i in enumerate(active)}
+    sync_nodes = {
+        node_of[x]
+        for g in inst.syncs
+        if g.first in node_of and g.second in node_of
+        for x in (g.first, g.second)
+    }
+    if not sync_nodes:
+        attempts = [True]
+    elif initial_routes is not None and not sync_nodes <= {p for r in initial_routes for p in r}:
+        # The start leaves a pair out: keep pairs optional so that start can be used.
+        attempts = [True]
+    else:
+        attempts = [False, True]
     solution = m = None
     for n, optional_syncs in enumerate(attempts):
         m = _build(inst, active, settings, optional_syncs)
@@ -1013,6 +1031,9 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
             routing.CloseModelWithParameters(_search_parameters(settings, 1.0))
             index_routes = [[manager.NodeToIndex(p) for p in r] for r in initial_routes]
             initial = routing.ReadAssignmentFromRoutes(index_routes, True)
+            if initial is None and n + 1 < len(attempts):
+                notes.append(f"the {warm} start breaks a rule with all pairs served")
+                continue
             if initial is None:
                 notes.append(f"OR-Tools rejected the {warm} start; solved from scratch")
                 warm, initial_routes = f"{warm}_rejected", None
@@ -1031,8 +1052,8 @@ def solve_rounds(instance: RoundsInstance, settings: RoundsSettings | None = Non
         else:
             solution = routing.SolveWithParameters(params)
         if solution is not None:
-            if optional_syncs and has_syncs:
-                notes.append("synchronised visits made optional after no solution served all")
+            if optional_syncs and sync_nodes:
+                notes.append("synchronised pairs were optional (some may be missed)")
             break
     if solution is None:
         raise SolverError(
