@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ class Kpi:
 ZONE_KPIS: tuple[Kpi, ...] = (
     Kpi("unmet_hours", "Unmet hours / week", "{:,.1f} h", True),
     Kpi("placed_hours", "Placed hours / week", "{:,.1f} h", False),
-    Kpi("travel_minutes_per_contact_hour", "Travel per contact hour", "{:,.1f} min", True),
+    Kpi("travel_minutes_per_contact_hour", "Travel per contact hour", "{:,.2f} min", True),
     Kpi("cost_per_contact_hour", "Cost per contact hour", "£{:,.2f}", True),
     Kpi("pay_headroom_per_hour", "Room for pay rise", "£{:,.2f} /h", False),
 )
@@ -99,6 +100,21 @@ def kpi_row(
             delta=delta,
             delta_color="inverse" if kpi.lower_is_better else "normal",
         )
+
+
+def zone_legend(zone_names: Mapping[str, str]) -> None:
+    """Colour swatches naming each zone (the same colours as the map)."""
+    colours = zone_colours(zone_names)
+    items = [
+        f'<span style="white-space:nowrap;margin-right:1em">'
+        f'<span style="display:inline-block;width:0.9em;height:0.9em;'
+        f"background:rgb({r},{g},{b});opacity:0.75;border:1px solid #333;"
+        f'margin-right:0.3em;vertical-align:middle"></span>{html.escape(name)} '
+        f"({html.escape(zone)})</span>"
+        for zone, name in sorted(zone_names.items())
+        for r, g, b in [colours[zone]]
+    ]
+    st.markdown(" ".join(items), unsafe_allow_html=True)
 
 
 def _cell_text(value: Any) -> str:
@@ -221,7 +237,7 @@ def provider_points(providers: Sequence[Any]) -> pd.DataFrame:
 def _view(areas: Any) -> pdk.ViewState:
     west, south, east, north = (float(v) for v in areas.total_bounds)
     span = max(east - west, (north - south) * 1.6, 1e-3)
-    zoom = max(1.0, min(15.0, math.log2(360.0 / span) + 0.2))
+    zoom = max(1.0, min(15.0, math.log2(360.0 / span)))
     return pdk.ViewState(
         longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0
     )

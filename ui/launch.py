@@ -28,6 +28,8 @@ def streamlit_command(*, port: int = 8501, address: str = "127.0.0.1") -> list[s
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

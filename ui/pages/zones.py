@@ -62,10 +62,12 @@ with map_column:
         height=560,
         alt="Map of zones, people and provider offices on the road network",
     )
+    components.zone_legend(zone_names)
     st.caption(
         "Click an area to pick it. Colours: zones. Dark dots: people placed; red dots: unmet; "
         "white circles: provider offices. Grey lines: roads."
     )
+    components.attribution_footer(area.attribution)
 
 clicked = components.selected_area_code(event)
 if clicked and clicked != st.session_state.get("zones_clicked"):
@@ -145,5 +147,3 @@ with st.expander("Zone files (for QGIS): download or upload", expanded=False):
 with st.expander("Unmet need and how the figures were made", expanded=False):
     st.dataframe(result.unmet, hide_index=True)
     st.code(result.summary_text(), language=None)
-
-components.attribution_footer(area.attribution)

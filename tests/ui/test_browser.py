@@ -1,0 +1,136 @@
+"""The real app in a real headless Chromium: serve it, make one zone edit, see the KPIs move.
+
+Needs Chromium from the system (Debian's ``chromium`` package, ``/usr/bin/chromium``); Playwright
+only drives it (never ``playwright install``). Without Chromium the test skips, unless the CI
+environment variable is set, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ui.launch import streamlit_command
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SERVER_START_S = 60.0
+PAGE_TIMEOUT_MS = 90_000
+
+
+def _find_chromium() -> str | None:
+    for candidate in (os.environ.get("HOMECARE_CHROMIUM", ""), *CHROMIUM_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Path of a system Chromium; skip (or fail under CI) when there is none."""
+    path = _find_chromium()
+    if path is None:
+        message = (
+            "no Chromium found (looked for /usr/bin/chromium, chromium-browser on PATH, "
+            "$HOMECARE_CHROMIUM); install it with `apt-get install chromium` to run this test"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message + " [CI is set, so a missing browser is an error]")
+        pytest.skip(message)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def app_url(shared_data: Path, chromium: str, tmp_path: Path) -> Iterator[str]:
+    """The app served headless on a free local port; the server is always stopped after."""
+    port = _free_port()
+    env = {**os.environ, "HOMECARE_DATA_DIR": str(shared_data)}
+    log = (tmp_path / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        streamlit_command(port=port),
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so the finaliser stops all of it
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(
+                    "the Streamlit server did not become healthy:\n"
+                    + (tmp_path / "streamlit.log").read_text()[-2000:]
+                )
+            time.sleep(0.25)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        log.close()
+
+
+def test_zone_edit_in_a_real_browser(app_url: str, chromium: str, tmp_path: Path) -> None:
+    """A commissioner opens the app, sees the map and KPIs, moves one area to another zone,
+    and the headline figures change; a screenshot of the result is kept in tmp_path."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.goto(app_url)
+            values = page.locator('[data-testid="stMetricValue"]')
+            values.nth(4).wait_for()
+            page.locator('[data-testid="stDeckGlJsonChart"]').first.wait_for()
+            before = values.all_inner_texts()
+            page.screenshot(path=str(tmp_path / "zones_first_load.png"))
+
+            page.get_by_role("button", name="Apply move").click()
+            page.get_by_text("Moved ").wait_for()
+            page.locator('[data-testid="stMetricDelta"]').first.wait_for()
+            after = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+            page.screenshot(path=str(tmp_path / "zones_after_edit.png"))
+        finally:
+            browser.close()
+
+    assert len(before) == len(after) == 5
+    assert after != before, f"KPIs did not change after the edit: {before}"
+    assert (tmp_path / "zones_after_edit.png").stat().st_size > 10_000
