@@ -79,6 +79,8 @@ MISSED_REASONS: dict[str, str] = {
 }
 
 _BIG = 10**12
+_PYVRP_PRIZE_CAP = 10**5
+_PYVRP_MAX_PENALTY = 1e7
 
 
 # --------------------------------------------------------------------------- instance records
@@ -714,10 +716,12 @@ def _pyvrp_routes(
             service_duration=inst.visits[i].duration,
             tw_early=inst.visits[i].window_start,
             tw_late=inst.visits[i].window_end,
-            # Optional with its missed penalty as prize, as in the OR-Tools model, so an
-            # overfull day still has feasible plans (PyVRP warns when it finds none).
+            # Optional, as in the OR-Tools model, so an overfull day still has feasible plans.
+            # The prize is capped well below PyVRP's maximum penalty per unit of violation, so
+            # dropping a call beats an infeasible plan before that cap is reached (PyVRP warns
+            # when it is).
             required=False,
-            prize=_penalty(inst.visits[i], settings),
+            prize=min(_penalty(inst.visits[i], settings), _PYVRP_PRIZE_CAP),
         )
         for p, i in enumerate(active)
     ]
@@ -752,7 +756,10 @@ def _pyvrp_routes(
         )
         members.append(list(ks))
     data = pyvrp.ProblemData(locations, clients, depots, vtypes, [dist], [dur])
-    res = pyvrp.solve(data, MaxRuntime(time_limit_s), seed=settings.seed, display=False)
+    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_PYVRP_MAX_PENALTY))
+    res = pyvrp.solve(
+        data, MaxRuntime(time_limit_s), seed=settings.seed, display=False, params=params
+    )
     if not res.best.is_feasible():
         return None
     routes: list[list[int]] = [[] for _ in inst.vehicles]
