@@ -58,7 +58,9 @@ STAGE_TIME_SHARE: dict[str, float] = {
 }
 _MIN_STAGE_S = 0.05
 #: Share of a stage's budget the LP relaxation may use before CP-SAT starts.
-LP_TIME_SHARE = 0.5
+LP_TIME_SHARE = 0.4
+#: Share of a stage's budget each local search (from the hint, from the LP rounding) may use.
+SEARCH_TIME_SHARE = 0.1
 
 
 def _value(obj: LinearStage, place: np.ndarray, unmet: np.ndarray) -> int:
@@ -203,22 +205,24 @@ def _warm_hint(
     obj: LinearStage,
     kept: list[tuple[LinearStage, int]],
     current: np.ndarray,
-    time_limit_s: float,
+    budget_s: float,
 ) -> tuple[np.ndarray, float | None, str]:
     """Best of ``current`` improved and the LP rounding improved; and the LP bound (or None).
 
-    Candidates that break an earlier stage's value are discarded.
+    Candidates that break an earlier stage's value are discarded. The LP gets up to
+    ``LP_TIME_SHARE`` of ``budget_s`` and each local search ``SEARCH_TIME_SHARE``.
     """
-    best = improve(instance, current, obj, kept)
+    search_s = budget_s * SEARCH_TIME_SHARE
+    best = improve(instance, current, obj, kept, time_limit_s=search_s)
     best_value = stage_value(obj, instance, best)
     source = "local search" if best_value < stage_value(obj, instance, current) else "previous"
-    lp = solve_relaxation(instance, obj, kept, time_limit_s=time_limit_s)
+    lp = solve_relaxation(instance, obj, kept, time_limit_s=budget_s * LP_TIME_SHARE)
     if lp is None:
         return best, None, source
     bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
     rounded = round_relaxation(instance, lp, obj)
     if all(stage_value(st, instance, rounded) <= value for st, value in kept):
-        rounded = improve(instance, rounded, obj, kept)
+        rounded = improve(instance, rounded, obj, kept, time_limit_s=search_s)
         if stage_value(obj, instance, rounded) < best_value:
             return rounded, bound, "lp rounding"
     return best, bound, source
@@ -268,9 +272,7 @@ def solve_assignment(
         obj = model.objective(name)
         lp_bound: float | None = None
         if warm_start:
-            current, lp_bound, lp_source = _warm_hint(
-                instance, obj, kept, current, budget_s * LP_TIME_SHARE
-            )
+            current, lp_bound, lp_source = _warm_hint(instance, obj, kept, current, budget_s)
             source = lp_source if lp_source != "previous" else source
         expr = model.linear(obj)
         model.model.minimize(expr)

@@ -7,12 +7,13 @@ vertex has few fractional packages, so rounding it gives a near-optimal integral
 packages are placed in decreasing order of their largest LP value with the provider the LP
 favours if it has room, then every package still unplaced, highest unmet weight first, goes to
 the candidate with room whose stage cost is lowest. A one-move local search (:func:`improve`)
-then places or moves single packages while the stage objective falls and every earlier stage
-keeps its value. CP-SAT starts from the best of these.
+then places or moves packages (alone, or shifting one other package out of the way) while the
+stage objective falls and every earlier stage keeps its value. CP-SAT starts from the best of these.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,63 +148,167 @@ def stage_value(stage: LinearStage, instance: AssignmentInstance, provider_of: n
     return int(stage.place_coef[pair[on]].sum() + stage.unmet_coef[~on].sum() + stage.constant)
 
 
+class _LocalSearch:
+    """State of the local search: assignment, room per provider, slack per earlier stage."""
+
+    def __init__(
+        self,
+        instance: AssignmentInstance,
+        provider_of: np.ndarray,
+        objective: LinearStage,
+        kept: list[tuple[LinearStage, int]],
+    ) -> None:
+        inst = self.inst = instance
+        n, p = inst.n_packages, inst.n_providers
+        self.obj = objective
+        self.load = inst.pair_load_min
+        self.provider_of = np.asarray(provider_of, dtype=np.int64).copy()
+        self.pair_of = inst.pair_index(self.provider_of)
+        on = self.pair_of[self.pair_of >= 0]
+        used = np.bincount(inst.pair_prov[on], weights=self.load[on], minlength=p)
+        self.remaining = inst.capacity_min.astype(np.int64) - used.astype(np.int64)
+        self.slack = np.array(
+            [value - stage_value(st, inst, self.provider_of) for st, value in kept], np.int64
+        )
+        self.kept_place = np.array([st.place_coef for st, _ in kept], dtype=np.int64).reshape(
+            len(kept), inst.n_pairs
+        )
+        self.kept_unmet = np.array([st.unmet_coef for st, _ in kept], dtype=np.int64).reshape(
+            len(kept), n
+        )
+        self.starts = np.searchsorted(inst.pair_pkg, np.arange(n + 1))
+        self.lookup = np.full((n, p), -1, dtype=np.int64)
+        self.lookup[inst.pair_pkg, inst.pair_prov] = np.arange(inst.n_pairs)
+        self.movable = np.flatnonzero(~inst.fixed & (self.starts[1:] > self.starts[:-1]))
+        self.members: list[set[int]] = [set() for _ in range(p)]
+        for i in np.flatnonzero(self.provider_of >= 0):
+            self.members[self.provider_of[i]].add(int(i))
+
+    # Objective and earlier-stage coefficients of package i where it is now.
+    def _base(self, i: int) -> tuple[int, np.ndarray]:
+        m0 = self.pair_of[i]
+        if m0 >= 0:
+            return int(self.obj.place_coef[m0]), self.kept_place[:, m0]
+        return int(self.obj.unmet_coef[i]), self.kept_unmet[:, i]
+
+    def _assign(self, i: int, m: int) -> None:
+        """Put package i on pair m (-1: unmet), updating room, slack and members."""
+        _, base_kept = self._base(i)
+        m0 = self.pair_of[i]
+        if m0 >= 0:
+            k0 = self.inst.pair_prov[m0]
+            self.remaining[k0] += self.load[m0]
+            self.members[k0].discard(i)
+        if m >= 0:
+            k = self.inst.pair_prov[m]
+            self.remaining[k] -= self.load[m]
+            self.members[k].add(i)
+            self.slack -= self.kept_place[:, m] - base_kept
+            self.provider_of[i] = k
+        else:
+            self.slack -= self.kept_unmet[:, i] - base_kept
+            self.provider_of[i] = -1
+        self.pair_of[i] = m
+
+    def single_moves(self) -> int:
+        """Place or move one package to its best candidate with room; count moves."""
+        inst, moves = self.inst, 0
+        for i in self.movable:
+            pairs = np.arange(self.starts[i], self.starts[i + 1])
+            base_obj, base_kept = self._base(i)
+            delta = self.obj.place_coef[pairs] - base_obj
+            ok = (delta < 0) & (pairs != self.pair_of[i])
+            ok &= self.load[pairs] <= self.remaining[inst.pair_prov[pairs]]
+            if len(self.slack):
+                dk = self.kept_place[:, pairs] - base_kept[:, None]
+                ok &= (dk <= self.slack[:, None]).all(axis=0)
+            if ok.any():
+                self._assign(i, int(pairs[ok][np.argmin(delta[ok])]))
+                moves += 1
+        return moves
+
+    def pair_moves(self) -> int:
+        """Two-package moves: shift j from k to k2 so i fits at k (i unmet or moving)."""
+        inst, moves = self.inst, 0
+        for i in self.movable:
+            base_obj, base_kept = self._base(i)
+            pairs = np.arange(self.starts[i], self.starts[i + 1])
+            gain = self.obj.place_coef[pairs] - base_obj
+            for m in pairs[np.argsort(gain, kind="stable")]:
+                d_i = int(self.obj.place_coef[m]) - base_obj
+                if d_i >= 0:
+                    break
+                k = inst.pair_prov[m]
+                if m == self.pair_of[i] or self.load[m] <= self.remaining[k]:
+                    continue
+                if self._shift_one_out(i, m, k, d_i, base_kept):
+                    moves += 1
+                    break
+        return moves
+
+    def _shift_one_out(self, i: int, m: int, k: int, d_i: int, base_kept: np.ndarray) -> bool:
+        """Find j at k with a move to k2 (or to i's old provider) that lets i onto pair m."""
+        inst = self.inst
+        members = np.fromiter(self.members[k], dtype=np.int64)
+        members = members[~inst.fixed[members]] if len(members) else members
+        if not len(members):
+            return False
+        need = self.load[m] - self.remaining[k]
+        mj = self.pair_of[members]
+        frees = self.load[mj] >= need
+        members, mj = members[frees], mj[frees]
+        if not len(members):
+            return False
+        alt = self.lookup[members]  # (J, P) pair index of each member with each provider
+        alt[:, k] = -1
+        valid = alt >= 0
+        alt_safe = np.where(valid, alt, 0)
+        room = self.remaining[None, :].repeat(len(members), axis=0)
+        i_from = self.pair_of[i]
+        if i_from >= 0:  # i leaves its provider, freeing room there
+            room[:, inst.pair_prov[i_from]] += self.load[i_from]
+        valid &= self.load[alt_safe] <= room
+        delta = d_i + self.obj.place_coef[alt_safe] - self.obj.place_coef[mj][:, None]
+        valid &= delta < 0
+        if len(self.slack):
+            dk = (
+                (self.kept_place[:, m] - base_kept)[:, None, None]
+                + self.kept_place[:, alt_safe]
+                - self.kept_place[:, mj][:, :, None]
+            )
+            valid &= (dk <= self.slack[:, None, None]).all(axis=0)
+        if not valid.any():
+            return False
+        flat = np.where(valid, delta, np.iinfo(np.int64).max)
+        r, c = np.unravel_index(np.argmin(flat), flat.shape)
+        j, m_j = int(members[r]), int(alt[r, c])
+        self._assign(j, m_j)
+        self._assign(i, int(m))
+        return True
+
+
 def improve(
     instance: AssignmentInstance,
     provider_of: np.ndarray,
     objective: LinearStage,
     kept: list[tuple[LinearStage, int]],
     *,
-    max_passes: int = 3,
+    max_rounds: int = 4,
+    time_limit_s: float | None = None,
 ) -> np.ndarray:
-    """One-move local search: place or move one package at a time while the stage improves.
+    """Local search: place or move one package, or shift one out of the way to fit another.
 
-    A move puts package ``i`` on another candidate pair with room (or places it if unmet); it
-    is taken when it lowers the stage objective and keeps every earlier stage within its value.
-    ``provider_of`` must keep every earlier stage already; the result does too.
+    A move is taken when it lowers the stage objective and keeps every earlier stage within
+    its value; rooms are always respected. ``provider_of`` must keep every earlier stage
+    already; the result does too. Stops after ``max_rounds`` rounds, when a round changes
+    nothing, or after about ``time_limit_s`` seconds.
     """
-    provider_of = np.asarray(provider_of, dtype=np.int64).copy()
-    n = instance.n_packages
-    load = instance.pair_load_min
-    pair_of = instance.pair_index(provider_of)
-    used = np.bincount(
-        instance.pair_prov[pair_of[pair_of >= 0]],
-        weights=load[pair_of[pair_of >= 0]],
-        minlength=instance.n_providers,
-    ).astype(np.int64)
-    remaining = instance.capacity_min.astype(np.int64) - used
-    slack = np.array([value - stage_value(st, instance, provider_of) for st, value in kept])
-    kept_place = np.array([st.place_coef for st, _ in kept]).reshape(len(kept), instance.n_pairs)
-    kept_unmet = np.array([st.unmet_coef for st, _ in kept]).reshape(len(kept), n)
-    starts = np.searchsorted(instance.pair_pkg, np.arange(n + 1))
-    movable = np.flatnonzero(~instance.fixed & (starts[1:] > starts[:-1]))
-    for _ in range(max_passes):
-        changed = 0
-        for i in movable:
-            pairs = np.arange(starts[i], starts[i + 1])
-            m0 = pair_of[i]
-            if m0 >= 0:
-                base_obj = objective.place_coef[m0]
-                base_kept = kept_place[:, m0]
-            else:
-                base_obj = objective.unmet_coef[i]
-                base_kept = kept_unmet[:, i]
-            delta = objective.place_coef[pairs] - base_obj
-            ok = (delta < 0) & (pairs != m0)
-            ok &= load[pairs] <= remaining[instance.pair_prov[pairs]]
-            if len(kept):
-                dk = kept_place[:, pairs] - base_kept[:, None]
-                ok &= (dk <= slack[:, None]).all(axis=0)
-            if not ok.any():
-                continue
-            best = pairs[ok][np.argmin(delta[ok])]
-            if m0 >= 0:
-                remaining[instance.pair_prov[m0]] += load[m0]
-            remaining[instance.pair_prov[best]] -= load[best]
-            if len(kept):
-                slack -= kept_place[:, best] - base_kept
-            pair_of[i] = best
-            provider_of[i] = instance.pair_prov[best]
-            changed += 1
-        if not changed:
+    search = _LocalSearch(instance, provider_of, objective, kept)
+    start = time.perf_counter()
+    for _ in range(max_rounds):
+        moves = search.single_moves()
+        if time_limit_s is None or time.perf_counter() - start < time_limit_s:
+            moves += search.pair_moves()
+        if not moves or (time_limit_s is not None and time.perf_counter() - start > time_limit_s):
             break
-    return provider_of
+    return search.provider_of
