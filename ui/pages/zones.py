@@ -12,11 +12,13 @@ state = get_state()
 area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 
+facts = area.summary()
 st.title("Zones")
 st.caption(
-    f"{area.name}{' - synthetic people' if area.synthetic else ''}. "
+    f"{area.name}{' - synthetic people' if area.synthetic else ''}: {facts['people']} people, "
+    f"{facts['weekly_hours']:,.0f} contact hours a week, {facts['providers']} providers. "
     "Move small areas (LSOAs) between zones and see unmet hours, travel, cost and room for pay "
-    "rises change. Deltas compare with the previous run."
+    "rises change; the small figures under each are the change against the previous run."
 )
 
 rule = st.radio(

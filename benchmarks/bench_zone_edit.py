@@ -1,0 +1,97 @@
+"""Time a zone edit as the Zones page makes it: move one small area, re-run the scenario.
+
+Each edit goes through the same service calls the UI makes on an uncached table
+(``service.move_area`` then ``service.run_scenario``), on top of the previous edit, like a
+commissioner clicking through. Prints one row per edit and ends with
+``RESULT zone_edit_s=<median seconds over the edits> packages=<n>``.
+
+Usage: python benchmarks/bench_zone_edit.py [--rule zoned|spot] [--edits 5] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimiser import service
+
+
+def _edits(table, count: int) -> list[tuple[str, str]]:
+    """``count`` (area, target zone) moves: areas spread over the table, each to the next zone."""
+    zones = sorted(table["zone_id"].astype(str).unique())
+    codes = sorted(table["area_code"].astype(str))
+    step = max(1, len(codes) // count)
+    zone_of = dict(zip(table["area_code"].astype(str), table["zone_id"].astype(str), strict=True))
+    moves = []
+    for i in range(count):
+        code = codes[(i * step) % len(codes)]
+        here = zones.index(zone_of[code])
+        moves.append((code, zones[(here + 1) % len(zones)]))
+    return moves
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table and RESULT line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rule", choices=["zoned", "spot"], default="zoned")
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    area = service.load_demo_area(seed=args.seed)
+    load_s = time.perf_counter() - start
+    scenario = service.demo_scenario(args.rule)
+    table = area.zone_table
+
+    start = time.perf_counter()
+    first = service.run_scenario(area, scenario, zone_table=table)
+    first_s = time.perf_counter() - start
+    solver = scenario.solver
+    print(f"area: {area.name}, {len(area.packages)} packages, {len(area.providers)} providers")
+    print(
+        f"scenario: {scenario.name} (time limit {solver.time_limit_s:g} s, "
+        f"workers {solver.workers}, seed {solver.seed}); area load {load_s:.2f} s; "
+        f"first run {first_s:.2f} s"
+    )
+    header = (
+        f"{'edit':>4}  {'area':<10} {'from':<10} {'to':<10} {'seconds':>8} "
+        f"{'unmet_h':>8} {'travel_min/h':>12} {'cost_gbp/h':>10}  status"
+    )
+    print(header)
+    print("-" * len(header))
+    s = first.summary
+    print(
+        f"{0:>4}  {'(none)':<10} {'':<10} {'':<10} {first_s:>8.2f} {s['unmet_hours']:>8.1f} "
+        f"{s['travel_minutes_per_contact_hour']:>12.2f} {s['cost_per_contact_hour']:>10.2f}  "
+        f"{s.get('solver_status', '')}"
+    )
+    zone_of = dict(zip(table["area_code"].astype(str), table["zone_id"].astype(str), strict=True))
+    timings = []
+    for i, (code, target) in enumerate(_edits(table, args.edits), start=1):
+        before = zone_of[code]
+        start = time.perf_counter()
+        table = service.move_area(table, code, target)
+        result = service.run_scenario(area, scenario, zone_table=table)
+        seconds = time.perf_counter() - start
+        timings.append(seconds)
+        zone_of[code] = target
+        s = result.summary
+        print(
+            f"{i:>4}  {code:<10} {before:<10} {target:<10} {seconds:>8.2f} "
+            f"{s['unmet_hours']:>8.1f} {s['travel_minutes_per_contact_hour']:>12.2f} "
+            f"{s['cost_per_contact_hour']:>10.2f}  {s.get('solver_status', '')}"
+        )
+    median = statistics.median(timings)
+    print(f"median {median:.2f} s, max {max(timings):.2f} s over {len(timings)} edits")
+    print(f"RESULT zone_edit_s={median:.3f} packages={len(area.packages)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
