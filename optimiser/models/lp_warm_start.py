@@ -180,6 +180,7 @@ class _LocalSearch:
         self.lookup = np.full((n, p), -1, dtype=np.int64)
         self.lookup[inst.pair_pkg, inst.pair_prov] = np.arange(inst.n_pairs)
         self.movable = np.flatnonzero(~inst.fixed & (self.starts[1:] > self.starts[:-1]))
+        self.deadline = float("inf")
         self.members: list[set[int]] = [set() for _ in range(p)]
         for i in np.flatnonzero(self.provider_of >= 0):
             self.members[self.provider_of[i]].add(int(i))
@@ -210,10 +211,15 @@ class _LocalSearch:
             self.provider_of[i] = -1
         self.pair_of[i] = m
 
+    def _late(self, count: int) -> bool:
+        return count % 128 == 0 and time.perf_counter() > self.deadline
+
     def single_moves(self) -> int:
         """Place or move one package to its best candidate with room; count moves."""
         inst, moves = self.inst, 0
-        for i in self.movable:
+        for count, i in enumerate(self.movable):
+            if self._late(count):
+                break
             pairs = np.arange(self.starts[i], self.starts[i + 1])
             base_obj, base_kept = self._base(i)
             delta = self.obj.place_coef[pairs] - base_obj
@@ -230,7 +236,9 @@ class _LocalSearch:
     def pair_moves(self) -> int:
         """Two-package moves: shift j from k to k2 so i fits at k (i unmet or moving)."""
         inst, moves = self.inst, 0
-        for i in self.movable:
+        for count, i in enumerate(self.movable):
+            if self._late(count):
+                break
             base_obj, base_kept = self._base(i)
             pairs = np.arange(self.starts[i], self.starts[i + 1])
             gain = self.obj.place_coef[pairs] - base_obj
@@ -304,11 +312,10 @@ def improve(
     nothing, or after about ``time_limit_s`` seconds.
     """
     search = _LocalSearch(instance, provider_of, objective, kept)
-    start = time.perf_counter()
+    if time_limit_s is not None:
+        search.deadline = time.perf_counter() + time_limit_s
     for _ in range(max_rounds):
-        moves = search.single_moves()
-        if time_limit_s is None or time.perf_counter() - start < time_limit_s:
-            moves += search.pair_moves()
-        if not moves or (time_limit_s is not None and time.perf_counter() - start > time_limit_s):
+        moves = search.single_moves() + search.pair_moves()
+        if not moves or time.perf_counter() > search.deadline:
             break
     return search.provider_of

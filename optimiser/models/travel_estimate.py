@@ -218,12 +218,10 @@ def travel_table(
     return TravelFigures(by_provider=by_provider, by_zone=by_zone, total=total, method=method)
 
 
-def estimate_travel(instance: AssignmentInstance, provider_of: np.ndarray) -> TravelFigures:
-    """The fast estimate (a :class:`TravelEstimator`): each placed pair's weekly travel.
-
-    Uses the same per-pair figures as the capacity constraint (from :func:`per_visit_travel`),
-    so what is reported is what the model counted.
-    """
+def package_travel(
+    instance: AssignmentInstance, provider_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly carer travel of each package where it is placed [min], [km]; 0 when unplaced."""
     provider_of = np.asarray(provider_of, dtype=np.int64)
     pair = instance.pair_index(provider_of)
     placed = pair >= 0
@@ -231,4 +229,14 @@ def estimate_travel(instance: AssignmentInstance, provider_of: np.ndarray) -> Tr
     travel_km = np.zeros(instance.n_packages)
     travel_min[placed] = instance.pair_travel_min[pair[placed]]
     travel_km[placed] = instance.pair_travel_m[pair[placed]] / 1000.0
+    return travel_min, travel_km
+
+
+def estimate_travel(instance: AssignmentInstance, provider_of: np.ndarray) -> TravelFigures:
+    """The fast estimate (a :class:`TravelEstimator`): each placed pair's weekly travel.
+
+    Uses the same per-pair figures as the capacity constraint (from :func:`per_visit_travel`),
+    so what is reported is what the model counted.
+    """
+    travel_min, travel_km = package_travel(instance, provider_of)
     return travel_table(instance, provider_of, travel_min, travel_km, method="estimate")
