@@ -285,3 +285,31 @@ def test_capacity_and_hours_hold_on_synthetic_areas(seed: int, release: bool):
     v = result.values
     assert v.placed_min + v.unmet_min == v.demand_min
     assert v.unmet_weighted <= greedy_assignment(inst).values.unmet_weighted
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=tiny_instances())
+def test_warm_start_pieces_keep_earlier_stages(inst: AssignmentInstance):
+    """LP bound <= optimum; local search and LP rounding never undo an earlier stage's value."""
+    from optimiser.models.assign import _AssignmentModel
+    from optimiser.models.lp_warm_start import (
+        improve,
+        round_relaxation,
+        solve_relaxation,
+        stage_value,
+    )
+
+    model = _AssignmentModel(inst)
+    unmet, travel = model.objective("unmet"), model.objective("travel")
+    start = greedy_assignment(inst).provider_of
+    better = improve(inst, start, unmet, [])
+    assert check_assignment(inst, better) == []
+    v1 = stage_value(unmet, inst, better)
+    assert v1 <= stage_value(unmet, inst, start)
+    lp = solve_relaxation(inst, unmet, [], time_limit_s=5.0)
+    assert lp is not None and lp.objective <= v1 + 1e-6 * max(1.0, abs(v1))
+    assert check_assignment(inst, round_relaxation(inst, lp, unmet)) == []
+    moved = improve(inst, better, travel, [(unmet, v1)])
+    assert check_assignment(inst, moved) == []
+    assert stage_value(unmet, inst, moved) <= v1
+    assert stage_value(travel, inst, moved) <= stage_value(travel, inst, better)
