@@ -467,7 +467,11 @@ def run_scenario(
     figures, rounds, missed_calls = _travel_figures(
         area, packages, instance, solution, scenario, rounds_options, progress
     )
-    base_figures = estimate_travel(base_instance, baseline.provider_of)
+    # The baseline's travel is measured the same way as the scenario's, so headroom compares
+    # like with like (rounds for both, or the estimate for both).
+    base_figures, _, _ = _travel_figures(
+        area, packages, base_instance, baseline, scenario, rounds_options, progress
+    )
     result = _assemble(
         area,
         scenario,
