@@ -158,3 +158,21 @@ def test_cli_reports_bad_config_cleanly(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "time_limt_s" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_rounds_mode_end_to_end(area) -> None:
+    """travel_method = "rounds": carer rounds for scenario and baseline; figures are consistent.
+
+    Slow (about 4 minutes): every provider-day of two assignments is routed.
+    """
+    scenario = dataclasses.replace(_scenario("zoned"), travel_method="rounds")
+    result = service.run_scenario(
+        area, scenario, rounds_options={"time_limit_s": 1.0, "solution_limit": 200}
+    )
+    s = result.summary
+    assert s["travel_method"] == "rounds"
+    assert not result.rounds.empty
+    assert s["rounds_missed_calls"] >= 0
+    assert 3.0 < s["travel_minutes_per_contact_hour"] < 30.0
+    assert s["placed_hours"] + s["unmet_hours"] == pytest.approx(s["demand_hours"])
