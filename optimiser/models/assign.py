@@ -39,6 +39,7 @@ from optimiser.models.greedy import greedy_provider_of
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.lp_warm_start import (
     LinearStage,
+    LpResult,
     improve,
     round_relaxation,
     solve_relaxation,
@@ -51,16 +52,18 @@ from optimiser.models.validate import objective_values
 STAGES: tuple[str, ...] = ("unmet", "non_lead", "travel", "cost")
 #: Relative share of the time budget per stage; unused time flows to later stages.
 STAGE_TIME_SHARE: dict[str, float] = {
-    "unmet": 4.0,
+    "unmet": 3.0,
     "non_lead": 1.0,
     "travel": 3.0,
-    "cost": 2.0,
+    "cost": 3.0,
 }
 _MIN_STAGE_S = 0.05
 #: Share of a stage's budget the LP relaxation may use before CP-SAT starts.
-LP_TIME_SHARE = 0.4
+LP_TIME_SHARE = 0.3
 #: The same for the final stage, whose gap is the one reported: its LP bound matters most.
 LAST_LP_TIME_SHARE = 0.6
+#: Share of a stage's budget for CP-SAT on the packages the LP and the hint disagree on.
+RINS_TIME_SHARE = 0.3
 #: Share of a stage's budget each local search (from the hint, from the LP rounding) may use.
 SEARCH_TIME_SHARE = 0.1
 
@@ -202,6 +205,33 @@ def _stage_names(instance: AssignmentInstance, model: _AssignmentModel) -> list[
     return [name for name in STAGES if not _trivial(model.objective(name))]
 
 
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (at least a token amount)."""
+    return max(0.01, deadline - time.perf_counter())
+
+
+def _repair(
+    instance: AssignmentInstance,
+    provider_of: np.ndarray,
+    kept: list[tuple[LinearStage, int]],
+    time_limit_s: float,
+) -> np.ndarray | None:
+    """Bring ``provider_of`` back within every earlier stage's value, in order, or ``None``.
+
+    For each earlier stage it exceeds, the local search minimises that stage's objective
+    while keeping the stages before it; if it still exceeds, the repair fails.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    for j, (stage, value) in enumerate(kept):
+        if stage_value(stage, instance, provider_of) > value:
+            provider_of = improve(
+                instance, provider_of, stage, kept[:j], time_limit_s=_left(deadline)
+            )
+            if stage_value(stage, instance, provider_of) > value:
+                return None
+    return provider_of
+
+
 def _warm_hint(
     instance: AssignmentInstance,
     obj: LinearStage,
@@ -210,26 +240,76 @@ def _warm_hint(
     budget_s: float,
     *,
     lp_share: float,
-) -> tuple[np.ndarray, float | None, str]:
-    """Best of ``current`` improved and the LP rounding improved; and the LP bound (or None).
+    deterministic: bool = False,
+) -> tuple[np.ndarray, float | None, str, LpResult | None]:
+    """A better start than ``current`` if one is found quickly; the LP bound and optimum.
 
-    Candidates that break an earlier stage's value are discarded. The LP gets up to
-    ``lp_share`` of ``budget_s`` and each local search ``SEARCH_TIME_SHARE``.
+    The LP relaxation (up to ``lp_share`` of ``budget_s``) is rounded, repaired to keep the
+    earlier stages' values, and improved by local search (``SEARCH_TIME_SHARE`` each). If
+    that fails, the local search improves ``current`` instead. Every step also stops at
+    ``budget_s`` from the start. ``deterministic`` drops every wall-clock limit (the LP runs
+    to its end, the local search for its fixed number of rounds) so runs repeat exactly.
     """
+    if deterministic:
+        budget_s = 1e9
+    deadline = time.perf_counter() + budget_s
     search_s = budget_s * SEARCH_TIME_SHARE
+    current_value = stage_value(obj, instance, current)
     lp = solve_relaxation(instance, obj, kept, time_limit_s=budget_s * lp_share)
-    best = improve(instance, current, obj, kept, time_limit_s=search_s)
-    best_value = stage_value(obj, instance, best)
-    source = "local search" if best_value < stage_value(obj, instance, current) else "previous"
-    if lp is None:
-        return best, None, source
-    bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
-    rounded = round_relaxation(instance, lp, obj)
-    if all(stage_value(st, instance, rounded) <= value for st, value in kept):
-        rounded = improve(instance, rounded, obj, kept, time_limit_s=search_s)
-        if stage_value(obj, instance, rounded) < best_value:
-            return rounded, bound, "lp rounding"
-    return best, bound, source
+    bound = None
+    if lp is not None:
+        bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
+        rounded = _repair(
+            instance, round_relaxation(instance, lp, obj), kept, min(search_s, _left(deadline))
+        )
+        if rounded is not None:
+            rounded = improve(
+                instance, rounded, obj, kept, time_limit_s=min(search_s, _left(deadline))
+            )
+            if stage_value(obj, instance, rounded) < current_value:
+                return rounded, bound, "lp rounding", lp
+    best = improve(instance, current, obj, kept, time_limit_s=min(search_s, _left(deadline)))
+    if stage_value(obj, instance, best) < current_value:
+        return best, bound, "local search", lp
+    return current, bound, "previous", lp
+
+
+def _rins(
+    model: _AssignmentModel,
+    current: np.ndarray,
+    lp: LpResult,
+    settings: SolverSettings,
+    time_limit_s: float,
+    deterministic_time: float | None = None,
+) -> np.ndarray | None:
+    """Relaxation-induced neighbourhood search: CP-SAT on the packages the LP disputes.
+
+    Packages whose every variable has the same value in the LP optimum and in ``current`` are
+    fixed there; CP-SAT re-solves the rest (a copy of the model with the stage objective and
+    every earlier stage's constraint). Returns its best solution, or ``None``.
+    """
+    inst = model.inst
+    place, unmet = model.vectors(current)
+    differs = np.abs(lp.u - unmet) > 1e-6
+    pair_differs = np.abs(lp.x - place) > 1e-6
+    differs[inst.pair_pkg[pair_differs]] = True
+    if not differs.any():
+        return None
+    sub = model.model.clone()
+    pair = inst.pair_index(current)
+    for i in np.flatnonzero(~differs & ~inst.fixed):
+        index = model.place_index[pair[i]] if pair[i] >= 0 else model.unmet_index[i]
+        sub.add(sub.get_bool_var_from_proto_index(int(index)) == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(_MIN_STAGE_S, time_limit_s)
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = deterministic_time
+    status = solver.solve(sub)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return model.extract(solver)
+    return None
 
 
 def solve_assignment(
@@ -274,31 +354,50 @@ def solve_assignment(
         share = STAGE_TIME_SHARE[name] / sum(STAGE_TIME_SHARE[s] for s in names[j:])
         budget_s = max(_MIN_STAGE_S, remaining_s * share)
         obj = model.objective(name)
+        det_stage = (
+            det_total * STAGE_TIME_SHARE[name] / det_shares if det_total is not None else None
+        )
         lp_bound: float | None = None
+        lp: LpResult | None = None
         if warm_start:
             lp_share = LAST_LP_TIME_SHARE if j == len(names) - 1 else LP_TIME_SHARE
-            current, lp_bound, lp_source = _warm_hint(
-                instance, obj, kept, current, budget_s, lp_share=lp_share
+            current, lp_bound, lp_source, lp = _warm_hint(
+                instance,
+                obj,
+                kept,
+                current,
+                budget_s,
+                lp_share=lp_share,
+                deterministic=det_total is not None,
             )
             source = lp_source if lp_source != "previous" else source
         expr = model.linear(obj)
         model.model.minimize(expr)
         model.hint(current)
+        value = _value(obj, *model.vectors(current))
+        stage_end = t_stage + budget_s
+        if lp is not None and lp_bound is not None and np.ceil(lp_bound) < value:
+            rins_s = min(budget_s * RINS_TIME_SHARE, _left(stage_end) / 2)
+            if det_total is not None:
+                rins_s = settings.time_limit_s
+            rins_det = det_stage * RINS_TIME_SHARE if det_stage is not None else None
+            found = _rins(model, current, lp, settings, rins_s, rins_det)
+            if found is not None and _value(obj, *model.vectors(found)) < value:
+                current, source = found, "rins"
+                model.hint(current)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(
             _MIN_STAGE_S, budget_s - (time.perf_counter() - t_stage)
         )
         solver.parameters.num_workers = settings.workers
         solver.parameters.random_seed = settings.seed
-        if det_total is not None:
-            solver.parameters.max_deterministic_time = (
-                det_total * STAGE_TIME_SHARE[name] / det_shares
-            )
+        if det_stage is not None:
+            solver.parameters.max_deterministic_time = det_stage
         status = solver.solve(model.model)
         status_name = solver.status_name(status)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = model.extract(solver)
-            if _value(obj, *model.vectors(found)) <= _value(obj, *model.vectors(current)):
+            if _value(obj, *model.vectors(found)) < _value(obj, *model.vectors(current)):
                 current, source = found, "cp-sat"
             bound = float(solver.best_objective_bound)
         elif status == cp_model.INFEASIBLE:
@@ -316,7 +415,8 @@ def solve_assignment(
         value = _value(obj, *model.vectors(current))
         if lp_bound is not None:
             bound = max(bound, lp_bound)
-        bound = min(max(bound, float(np.floor(bound)) if np.isfinite(bound) else bound), value)
+        # Objective values are integers, so a fractional bound rounds up.
+        bound = min(float(np.ceil(bound)) if np.isfinite(bound) else bound, value)
         if not np.isfinite(bound):
             bound = float(obj.constant + obj.place_coef[obj.place_coef < 0].sum())
         if status != cp_model.OPTIMAL and bound >= value:

@@ -178,9 +178,10 @@ def test_one_worker_runs_are_reproducible():
         area.office_min, area.office_km, area.nearest_min, area.nearest_km,
     )  # fmt: skip
     det = SolverSettings(time_limit_s=30.0, workers=1, seed=3, max_deterministic_time=0.5)
-    first = solve_assignment(inst, det, warm_start=False)
-    second = solve_assignment(inst, det, warm_start=False)
+    first = solve_assignment(inst, det)
+    second = solve_assignment(inst, det)
     assert _key(first.values) == _key(second.values)
+    assert first.provider_of.tolist() == second.provider_of.tolist()
 
 
 def test_unknown_stage_names_are_rejected():
