@@ -27,7 +27,7 @@ from geodata import network as _network
 from geodata.areas import zone_polygons as _zone_polygons
 from geodata.network import OSM_ATTRIBUTION, load_network, network_lines
 from geodata.settings import NetworkSettings, TravelSettings, load_settings
-from geodata.snapping import SnapIndex, snap_points
+from geodata.snapping import SnapIndex, SnappedPoints, snap_points
 from geodata.travel import NetworkArrays, travel_matrix
 from optimiser import report
 
@@ -200,6 +200,27 @@ def _kerb_per_home(packages: Sequence[Package], settings: TravelSettings) -> np.
     return out
 
 
+def _snap(
+    graph: nx.MultiDiGraph,
+    records: Sequence[Package] | Sequence[Provider],
+    *,
+    source: str,
+    index: SnapIndex,
+    max_access_m: float,
+) -> SnappedPoints:
+    """Snap packages' homes or providers' offices; InputError names every point off the roads."""
+    ids = [r.package_id if isinstance(r, Package) else r.provider_id for r in records]
+    return snap_points(
+        graph,
+        ids,
+        [r.lat for r in records],
+        [r.lon for r in records],
+        max_access_m=max_access_m,
+        source=source,
+        index=index,
+    )
+
+
 def build_area(
     *,
     name: str,
@@ -224,24 +245,8 @@ def build_area(
     progress(0.5, f"snapping {len(packages)} homes and {len(providers)} offices to the roads")
     index = SnapIndex.from_graph(graph)
     limit = travel_settings.max_access_m
-    homes = snap_points(
-        graph,
-        [p.package_id for p in packages],
-        [p.lat for p in packages],
-        [p.lon for p in packages],
-        max_access_m=limit,
-        source="packages",
-        index=index,
-    )
-    offices = snap_points(
-        graph,
-        [p.provider_id for p in providers],
-        [p.lat for p in providers],
-        [p.lon for p in providers],
-        max_access_m=limit,
-        source="providers",
-        index=index,
-    )
+    homes = _snap(graph, packages, source="packages", index=index, max_access_m=limit)
+    offices = _snap(graph, providers, source="providers", index=index, max_access_m=limit)
     arrays = NetworkArrays.from_graph(graph)
     kerb = _kerb_per_home(packages, travel_settings)
     progress(0.6, "travel times office -> home and home -> home on the road network")
@@ -961,7 +966,7 @@ def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd
     buffer = io.BytesIO(raw)
     buffer.name = name  # type: ignore[attr-defined]
     if suffix in (".csv", ".xlsx"):
-        table = _table_from_zone_records(tables.read_zones(buffer, source_name=name))
+        table = tables.zones_to_frame(tables.read_zones(buffer, source_name=name))
     elif suffix in (".geojson", ".json", ".gpkg"):
         zones = tables.read_zones(buffer, source_name=name)
         table = _table_from_zone_polygons(zones, area, name)
@@ -971,47 +976,25 @@ def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd
     return table.reset_index(drop=True)
 
 
-def _table_from_zone_records(zones: Sequence[Zone]) -> pd.DataFrame:
-    """The zone-to-area table (one row per area) of zone records read from a table file."""
-    rows = [
-        {
-            "zone_id": z.zone_id,
-            "name": z.name,
-            "kind": z.kind.value,
-            "area_code": code,
-            "lead_providers": ";".join(z.lead_providers),
-            "rate_uplift_pct": z.rate_uplift_pct,
-        }
-        for z in zones
-        for code in z.area_codes
-    ]
-    return pd.DataFrame(rows, columns=list(tables.ZONE_AREA_COLUMNS))
-
-
 def _table_from_zone_polygons(zones: Sequence[Zone], area: AreaData, name: str) -> pd.DataFrame:
+    """Each small area goes to the uploaded zone holding its representative point."""
     reps = area.areas.geometry.representative_point()
-    rows = []
+    members: dict[str, list[str]] = {z.zone_id: [] for z in zones}
     problems: list[Problem] = []
     for code, point in zip(area.areas["area_code"], reps, strict=True):
         owners = [z for z in zones if z.geometry is not None and z.geometry.contains(point)]
         if len(owners) != 1:
             what = "no zone" if not owners else f"zones {[z.zone_id for z in owners]}"
             problems.append(Problem(name, None, "geometry", f"area {code!r} lies in {what}"))
-            continue
-        z = owners[0]
-        rows.append(
-            {
-                "zone_id": z.zone_id,
-                "name": z.name,
-                "kind": z.kind.value,
-                "area_code": code,
-                "lead_providers": ";".join(z.lead_providers),
-                "rate_uplift_pct": z.rate_uplift_pct,
-            }
-        )
+        else:
+            members[owners[0].zone_id].append(str(code))
     if problems:
         raise InputError(problems)
-    return pd.DataFrame(rows, columns=list(tables.ZONE_AREA_COLUMNS))
+    return tables.zones_to_frame(
+        dataclasses.replace(z, area_codes=tuple(members[z.zone_id]))
+        for z in zones
+        if members[z.zone_id]
+    )
 
 
 # ----------------------------------------------------------------------------- brokerage
@@ -1056,23 +1039,12 @@ def suggest_providers(
         dataclasses.replace(p, area_code=(c or None), zone_id=zone_of.get(c or "", p.zone_id))
         for p, c in zip(new_packages, codes, strict=True)
     )
-    new = snap_points(
-        area.graph,
-        [p.package_id for p in pk],
-        [p.lat for p in pk],
-        [p.lon for p in pk],
-        max_access_m=area.travel_settings.max_access_m,
-        source="uploaded packages",
-        index=area.snap_index,
+    limit = area.travel_settings.max_access_m
+    new = _snap(
+        area.graph, pk, source="uploaded packages", index=area.snap_index, max_access_m=limit
     )
-    offices = snap_points(
-        area.graph,
-        [p.provider_id for p in area.providers],
-        [p.lat for p in area.providers],
-        [p.lon for p in area.providers],
-        max_access_m=area.travel_settings.max_access_m,
-        source="providers",
-        index=area.snap_index,
+    offices = _snap(
+        area.graph, area.providers, source="providers", index=area.snap_index, max_access_m=limit
     )
     kerb = _kerb_per_home(pk, area.travel_settings)
     office = travel_matrix(

@@ -35,14 +35,11 @@ from optimiser.data.domain import (
     PackageStatus,
     Priority,
     Provider,
-    Scenario,
     Visit,
     Zone,
     ZoneKind,
-    ZonePolicy,
-    ZoneRule,
 )
-from optimiser.data.tables import ZONE_AREA_COLUMNS, normalise_token, read_providers, read_zones
+from optimiser.data.tables import read_providers, read_zones, zones_to_frame
 from optimiser.errors import ConfigError, InputError, Problem
 
 #: The project's own configs folder (demo parameters, zone table, providers).
@@ -597,27 +594,7 @@ def read_zone_table(path: str | Path) -> pd.DataFrame:
     ``lead_providers`` (ids joined by ';') and ``rate_uplift_pct``, with the blanks a zone's
     later rows may leave filled from its first row.
     """
-    path = Path(path)
-    zones = read_zones(path)
-    rows = []
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.columns = [normalise_token(c) for c in table.columns]
-    by_id = {z.zone_id: z for z in zones}
-    for zone_id, code in zip(
-        table["zone_id"].str.strip(), table["area_code"].str.strip(), strict=True
-    ):
-        z = by_id[zone_id]
-        rows.append(
-            {
-                "zone_id": z.zone_id,
-                "name": z.name,
-                "kind": z.kind.value,
-                "area_code": code,
-                "lead_providers": ";".join(z.lead_providers),
-                "rate_uplift_pct": z.rate_uplift_pct,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(ZONE_AREA_COLUMNS))
+    return zones_to_frame(read_zones(Path(path)))
 
 
 def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
@@ -790,7 +767,7 @@ class DemoArea:
     """A generated demo area: packages, providers, zones and the tables they came from.
 
     ``zones`` carry the lead providers of the zoned scenario; the spot baseline lets every
-    provider serve anywhere (``demo_scenarios``). ``zone_table`` is one row per area (columns
+    provider serve anywhere (configs/demo_spot.toml). ``zone_table`` is one row per area (columns
     ``zone_id``, ``name``, ``kind``, ``area_code``, ``lead_providers``, ``rate_uplift_pct``,
     ...). ``areas`` holds the LSOAs with their 65+ counts, deprivation deciles, zone, how
     people were placed there and how many were drawn. ``synthetic`` is True for scale > 1.
@@ -867,21 +844,6 @@ class DemoArea:
                 }
             )
         return pd.DataFrame(rows)
-
-
-def demo_scenarios() -> tuple[Scenario, Scenario]:
-    """The two baselines to compare: spot market (anyone anywhere) and zoned (leads only)."""
-    spot = Scenario(
-        name="spot",
-        zone_policy=ZonePolicy(rule=ZoneRule.SPOT),
-        description="Spot market: every provider may serve any package.",
-    )
-    zoned = Scenario(
-        name="zoned",
-        zone_policy=ZonePolicy(rule=ZoneRule.ZONED),
-        description="Zones: only a zone's lead provider(s) may serve its packages.",
-    )
-    return spot, zoned
 
 
 def _xy_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -25,7 +25,6 @@ from optimiser.data.demand import (
     build_visits,
     choose_current_providers,
     default_params,
-    demo_scenarios,
     draw_categorical,
     draw_needs,
     draw_visit_plans,
@@ -35,7 +34,7 @@ from optimiser.data.demand import (
     spread_days,
     weekly_hours_of,
 )
-from optimiser.data.domain import CallType, PackageStatus, Priority, ZoneKind, ZoneRule
+from optimiser.data.domain import CallType, PackageStatus, Priority, ZoneKind
 from optimiser.errors import ConfigError, InputError
 
 
@@ -331,13 +330,6 @@ def test_zones_and_leads(demo: DemoArea) -> None:
             assert z.zone_id in next(p for p in demo.providers if p.provider_id == pid).zones
     codes = [c for z in demo.zones for c in z.area_codes]
     assert sorted(codes) == sorted(demo.areas.area_code) and len(set(codes)) == 26
-
-
-def test_scenarios_spot_and_zoned() -> None:
-    """The spot baseline lets anyone serve anywhere; the zoned one restricts to leads."""
-    spot, zoned = demo_scenarios()
-    assert spot.zone_policy.rule_for("Z-OAK-N") is ZoneRule.SPOT
-    assert zoned.zone_policy.rule_for("Z-OAK-N") is ZoneRule.ZONED
 
 
 def test_deterministic_for_a_seed(inputs: DemoInputs, params: DemandParams, demo: DemoArea) -> None:
