@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import streamlit as st
+from PIL import Image
 
 # `streamlit run ui/app.py` puts ui/ on the path, not the project root: add the root so the
 # `ui` and `optimiser` packages import the same way with or without `pip install -e .`.
@@ -13,7 +14,11 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-st.set_page_config(page_title="Homecare zones", page_icon=":material/home_health:", layout="wide")
+# The favicon is drawn here (a plain tile in the map's first zone colour): Material icons and
+# emoji as favicons are fetched from the internet, and the app must work offline.
+_ICON = Image.new("RGB", (32, 32), (0, 114, 178))
+_ICON.paste((255, 255, 255), (8, 10, 24, 26))
+st.set_page_config(page_title="Homecare zones", page_icon=_ICON, layout="wide")
 
 _PAGES_DIR = Path(__file__).resolve().parent / "pages"
 

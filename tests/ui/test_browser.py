@@ -106,22 +106,53 @@ def app_url(shared_data: Path, chromium: str, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+def _wait_for_change(read, before: str, timeout_s: float = 30.0) -> str:
+    """Poll ``read()`` until it differs from ``before`` (the app reruns asynchronously)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = read()
+        if now != before:
+            return now
+        time.sleep(0.25)
+    return before
+
+
 def test_zone_edit_in_a_real_browser(app_url: str, chromium: str, tmp_path: Path) -> None:
-    """A commissioner opens the app, sees the map and KPIs, moves one area to another zone,
-    and the headline figures change; a screenshot of the result is kept in tmp_path."""
+    """A commissioner opens the app offline, sees the map and KPIs, clicks an area on the map
+    (which picks it for editing), moves it to another zone, and the headline figures change.
+    No request leaves the local server (no map tiles, fonts or icons from the internet)."""
     from playwright.sync_api import sync_playwright
 
+    outside: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.on(
+                "request",
+                lambda r: (
+                    None if r.url.startswith((app_url, "data:", "blob:")) else outside.append(r.url)
+                ),
+            )
             page.set_default_timeout(PAGE_TIMEOUT_MS)
             page.goto(app_url)
             values = page.locator('[data-testid="stMetricValue"]')
             values.nth(4).wait_for()
-            page.locator('[data-testid="stDeckGlJsonChart"]').first.wait_for()
+            chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+            chart.wait_for()
+            page.wait_for_timeout(1500)  # let deck.gl draw before clicking it
             before = values.all_inner_texts()
             page.screenshot(path=str(tmp_path / "zones_first_load.png"))
+
+            area_box = page.get_by_role("combobox", name="Small area")
+            picked_before = area_box.input_value()
+            box = chart.bounding_box()
+            assert box is not None
+            x, y = box["x"] + 0.45 * box["width"], box["y"] + 0.40 * box["height"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(1000)  # deck.gl picks on hover first; click after it has
+            page.mouse.click(x, y)
+            picked = _wait_for_change(area_box.input_value, picked_before)
 
             page.get_by_role("button", name="Apply move").click()
             page.get_by_text("Moved ").wait_for()
@@ -131,6 +162,8 @@ def test_zone_edit_in_a_real_browser(app_url: str, chromium: str, tmp_path: Path
         finally:
             browser.close()
 
+    assert picked != picked_before, "clicking an area on the map did not pick it"
     assert len(before) == len(after) == 5
     assert after != before, f"KPIs did not change after the edit: {before}"
     assert (tmp_path / "zones_after_edit.png").stat().st_size > 10_000
+    assert outside == [], f"the app fetched from outside the local server: {outside}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from optimiser.errors import InputError
 from ui import cache, components, uploads
 from ui.state import get_state
 
@@ -41,9 +42,14 @@ if not read.ok or read.value is None:
 
 packages = read.value
 st.success(f"{upload.name}: {len(packages)} package(s) read.")
-ranked = cache.suggest(
-    area, cache.scenario(rule), packages, table, packages_digest=cache.digest(data), top_k=3
-)
+try:
+    ranked = cache.suggest(
+        area, cache.scenario(rule), packages, table, packages_digest=cache.digest(data), top_k=3
+    )
+except InputError as err:
+    st.error(f"{upload.name}: the packages could not be matched on this area's roads.")
+    st.dataframe(uploads.problems_table(err.problems), hide_index=True)
+    st.stop()
 
 st.subheader("Suggestions")
 st.dataframe(ranked, hide_index=True, key="brokerage_ranked")

@@ -45,6 +45,13 @@ zone_names = {str(z): str(n) for z, n in zip(zones["zone_id"], zones["name"], st
 area_names = dict(zip(area.areas["area_code"], area.areas["area_name"], strict=True))
 zone_of = dict(zip(table["area_code"], table["zone_id"], strict=True))
 
+# A click on the map (its selection, kept under the chart's key) picks that area in the
+# selectbox; read it before drawing, so the map outlines the area just picked.
+clicked = components.selected_area_code(st.session_state.get("zones_map"))
+if clicked and clicked != st.session_state.get("zones_clicked"):
+    st.session_state["zones_clicked"] = clicked
+    st.session_state["zones_area"] = clicked
+
 map_column, edit_column = st.columns([3, 1])
 with map_column:
     deck = components.zone_map(
@@ -56,7 +63,7 @@ with map_column:
         areas=area.areas,
         selected_area=st.session_state.get("zones_area"),
     )
-    event = st.pydeck_chart(
+    st.pydeck_chart(
         deck,
         on_select="rerun",
         selection_mode="single-object",
@@ -70,12 +77,6 @@ with map_column:
         "white circles: provider offices. Grey lines: roads."
     )
     components.attribution_footer(area.attribution)
-
-clicked = components.selected_area_code(event)
-if clicked and clicked != st.session_state.get("zones_clicked"):
-    # A new click on the map picks that area in the selectbox below.
-    st.session_state["zones_clicked"] = clicked
-    st.session_state["zones_area"] = clicked
 
 codes = sorted(zone_of)
 with edit_column:
