@@ -20,7 +20,10 @@ _ICON = Image.new("RGB", (32, 32), (0, 114, 178))
 _ICON.paste((255, 255, 255), (8, 10, 24, 26))
 st.set_page_config(page_title="Homecare zones", page_icon=_ICON, layout="wide")
 
-_PAGES_DIR = Path(__file__).resolve().parent / "pages"
+# The pages live in ui/views/, not ui/pages/: a folder named "pages" beside the entrypoint
+# switches Streamlit to its old multipage mode whenever a session opens a page URL first
+# (e.g. /finance after a restart), which skips this router, its sections and page config.
+_PAGES_DIR = Path(__file__).resolve().parent / "views"
 
 
 def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:

@@ -134,6 +134,20 @@ def text_table(table: pd.DataFrame) -> pd.DataFrame:
     return table.apply(lambda column: column.map(_cell_text))
 
 
+def problems_list(problems: Sequence[Any]) -> None:
+    """Every problem found in an upload, one row each (row, field, message), beside it."""
+    from ui.uploads import problems_table
+
+    st.dataframe(
+        problems_table(problems),
+        hide_index=True,
+        column_config={
+            "row": st.column_config.TextColumn("row", width="small"),
+            "message": st.column_config.TextColumn("message", width="large"),
+        },
+    )
+
+
 def attribution_lines(attribution: str = "") -> list[str]:
     """The attribution to show: the data layer's own text when it names both OpenStreetMap and
     the ONS/OS boundaries, else the project's standard lines."""

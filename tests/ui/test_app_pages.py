@@ -90,7 +90,7 @@ def test_bad_zone_upload_lists_problems_and_keeps_the_zones(app: AppTest) -> Non
 
 def test_brokerage_bad_upload_shows_every_problem_inline(app: AppTest) -> None:
     """A packages file with five defects shows all five (row, field, message), not the first."""
-    app.switch_page("pages/brokerage.py").run()
+    app.switch_page("views/brokerage.py").run()
     assert app.file_uploader(key="brokerage_upload") is not None
     bad = (BAD / "packages_many_errors.csv").read_bytes()
     app.file_uploader(key="brokerage_upload").set_value(("new.csv", bad, "text/csv")).run()
@@ -104,7 +104,7 @@ def test_brokerage_bad_upload_shows_every_problem_inline(app: AppTest) -> None:
 def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> None:
     """Valid packages get up to three ranked providers each, with a reason, a decisions table
     to accept or override, and a matches download."""
-    app.switch_page("pages/brokerage.py").run()
+    app.switch_page("views/brokerage.py").run()
     good = (GOOD / "packages.csv").read_bytes()
     app.file_uploader(key="brokerage_upload").set_value(("new.csv", good, "text/csv")).run()
     assert not app.exception, app.exception
@@ -121,22 +121,22 @@ def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> Non
 def test_finance_pay_rate_changes_the_options_table(app: AppTest) -> None:
     """The finance page costs three options; raising pay raises 'your option's cost per
     contact hour and leaves the configured rates alone."""
-    app.switch_page("pages/finance.py").run()
+    app.switch_page("views/finance.py").run()
     assert not app.exception, app.exception
     table = _table_with(app, "option").set_index("option")
     assert len(table) == 3
-    base_cost = table.loc["current rates (config)", "cost_per_contact_hour"]
+    base_cost = table.loc["configured rates", "cost_per_contact_hour"]
     pay = app.slider(key="fin_pay")
     pay.set_value(round(pay.value + 1.0, 2)).run()
     raised = _table_with(app, "option").set_index("option")
     assert raised.loc["your option", "cost_per_contact_hour"] > base_cost
-    assert raised.loc["current rates (config)", "cost_per_contact_hour"] == base_cost
+    assert raised.loc["configured rates", "cost_per_contact_hour"] == base_cost
     assert app.get("download_button")
 
 
 def test_scenarios_page_compares_spot_and_zoned(app: AppTest) -> None:
     """Saved spot and zoned runs appear side by side (with today's baseline first)."""
-    app.switch_page("pages/scenarios.py").run()
+    app.switch_page("views/scenarios.py").run()
     assert any("No scenarios yet" in i.value for i in app.info)
     app.button(key="scen_add_spot").click().run()
     app.button(key="scen_add_zoned").click().run()

@@ -59,9 +59,9 @@ mine = replace(
     rural_uplift_pct=float(rural),
 )
 options = {
-    "current rates (config)": base,
+    "configured rates": base,
     "your option": mine,
-    f"your option, travel {'unpaid' if travel_paid else 'paid'}": replace(
+    f"yours, travel {'unpaid' if travel_paid else 'paid'}": replace(
         mine, travel_paid=not travel_paid
     ),
 }

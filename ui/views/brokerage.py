@@ -37,7 +37,7 @@ if not read.ok or read.value is None:
         f"{upload.name}: {len(read.problems)} problem(s) found. Fix them all and upload again; "
         "nothing was matched."
     )
-    st.dataframe(uploads.problems_table(read.problems), hide_index=True, key="brokerage_problems")
+    components.problems_list(read.problems)
     st.stop()
 
 packages = read.value
@@ -48,7 +48,7 @@ try:
     )
 except InputError as err:
     st.error(f"{upload.name}: the packages could not be matched on this area's roads.")
-    st.dataframe(uploads.problems_table(err.problems), hide_index=True)
+    components.problems_list(err.problems)
     st.stop()
 
 st.subheader("Suggestions")

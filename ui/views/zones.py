@@ -143,9 +143,7 @@ with st.expander("Zone files (for QGIS): download or upload", expanded=False):
                 st.rerun()
         else:
             st.error(f"{upload.name}: {len(read.problems)} problem(s); nothing was changed.")
-            st.dataframe(
-                uploads.problems_table(read.problems), hide_index=True, key="zones_problems"
-            )
+            components.problems_list(read.problems)
 
 with st.expander("Unmet need and how the figures were made", expanded=False):
     st.dataframe(result.unmet, hide_index=True)
