@@ -358,9 +358,9 @@ def zone_map(
 
 
 def selected_area_code(event: Any) -> str | None:
-    """The small area clicked on the map, from ``st.pydeck_chart``'s selection event."""
+    """The small area clicked on the map, from ``st.pydeck_chart``'s selection state."""
     try:
-        objects = event.selection["objects"].get(AREAS_LAYER) or []
+        objects = event["selection"]["objects"].get(AREAS_LAYER) or []
     except (AttributeError, KeyError, TypeError):
         return None
     if not objects:

@@ -1,0 +1,93 @@
+"""The UI's building blocks on tiny hand-made inputs: map layers, selection, attribution, launch."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import MultiPolygon, box
+
+from ui import components
+from ui.launch import APP_PATH, streamlit_command
+
+
+def _areas() -> gpd.GeoDataFrame:
+    """Two small areas; A2 is in two parts (an island), as some coastal LSOAs are."""
+    return gpd.GeoDataFrame(
+        {
+            "area_code": ["A1", "A2"],
+            "area_name": ["Town", "Village"],
+            "geometry": [box(0, 0, 1, 1), MultiPolygon([box(1, 0, 2, 1), box(3, 0, 4, 1)])],
+        },
+        crs="EPSG:4326",
+    )
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"area_code": ["A1", "A2"], "zone_id": ["Z1", "Z2"]})
+
+
+def test_area_shapes_keep_every_part_with_its_zone_colour() -> None:
+    """Each polygon part is its own row, tagged with the area code (what a click returns)."""
+    shapes = components.area_shapes(_areas(), _table(), {"Z1": "North", "Z2": "South"})
+    assert list(shapes["area_code"]) == ["A1", "A2", "A2"]
+    assert shapes.loc[1, "fill"] == shapes.loc[2, "fill"] != shapes.loc[0, "fill"]
+    assert "South" in shapes.loc[1, "tip"]
+
+
+def test_zone_colours_do_not_depend_on_row_order() -> None:
+    """A zone keeps its colour when the table is reordered by an edit."""
+    assert components.zone_colours(["Z2", "Z1"]) == components.zone_colours(["Z1", "Z2"])
+
+
+def test_selected_area_code_reads_only_the_areas_layer() -> None:
+    """A click on an area gives its code; clicks on people, offices or nothing give None."""
+    area_click = {"selection": {"objects": {"areas": [{"area_code": "A2"}]}}}
+    person_click = {"selection": {"objects": {"people": [{"tip": "P1"}]}}}
+    assert components.selected_area_code(area_click) == "A2"
+    assert components.selected_area_code(person_click) is None
+    assert components.selected_area_code({"selection": {"objects": {}}}) is None
+    assert components.selected_area_code(None) is None
+
+
+def test_zone_map_draws_no_tiles_from_the_internet() -> None:
+    """The deck has no base-map style or provider: roads are the base map, so it works offline."""
+    areas = _areas()
+    deck = components.zone_map(
+        network=pd.DataFrame({"path": [[[0.0, 0.0], [1.0, 1.0]]]}),
+        shapes=components.area_shapes(areas, _table(), {}),
+        outlines=pd.DataFrame({"zone_id": ["Z1"], "path": [[[0.0, 0.0], [1.0, 0.0]]]}),
+        people=pd.DataFrame({"lon": [0.5], "lat": [0.5], "colour": [[0, 0, 0]], "tip": ["P1"]}),
+        offices=pd.DataFrame({"lon": [0.2], "lat": [0.2], "tip": ["Office"]}),
+        areas=areas,
+        selected_area="A1",
+    )
+    spec = json.loads(deck.to_json())
+    assert spec.get("mapStyle") in (None, "__MAP_STYLE__")
+    assert "mapProvider" not in spec
+    assert "http" not in deck.to_json()
+    assert components.AREAS_LAYER in [layer["id"] for layer in spec["layers"]]
+
+
+def test_attribution_names_openstreetmap_and_the_boundaries() -> None:
+    """Without the data layer's text, the standard OSM (ODbL) and ONS/OS lines are shown."""
+    text = " ".join(components.attribution_lines(""))
+    assert "© OpenStreetMap contributors" in text and "ODbL" in text
+    assert "Office for National Statistics" in text and "OS data" in text
+
+
+def test_text_table_formats_mixed_columns() -> None:
+    """Figures and statuses in one column become text (Arrow cannot show mixed columns)."""
+    table = pd.DataFrame({"run": [1.23456, "OPTIMAL", None, True]})
+    assert list(components.text_table(table)["run"]) == ["1.23", "OPTIMAL", "-", "yes"]
+
+
+def test_launch_serves_headless_on_localhost() -> None:
+    """`homecare ui` runs `streamlit run ui/app.py` headless, bound to 127.0.0.1 on the port."""
+    command = streamlit_command(port=8765)
+    assert str(APP_PATH) in command and APP_PATH.is_file()
+    joined = " ".join(command)
+    assert "--server.headless true" in joined
+    assert "--server.address 127.0.0.1" in joined
+    assert "--server.port 8765" in joined
