@@ -5,7 +5,11 @@ Each edit goes through the same service calls the UI makes on an uncached table
 commissioner clicking through. Prints one row per edit and ends with
 ``RESULT zone_edit_s=<median seconds over the edits> packages=<n>``.
 
+The scenario is the app's: ``service.demo_scenario(rule, interactive=True)`` (the short solver
+budget the Zones page uses); ``--full-budget`` times the config's budget instead.
+
 Usage: python benchmarks/bench_zone_edit.py [--rule zoned|spot] [--edits 5] [--seed 7]
+       [--full-budget]
 """
 
 from __future__ import annotations
@@ -41,12 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rule", choices=["zoned", "spot"], default="zoned")
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--full-budget",
+        action="store_true",
+        help="use the config's solver budget instead of the app's interactive one",
+    )
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
     area = service.load_demo_area(seed=args.seed)
     load_s = time.perf_counter() - start
-    scenario = service.demo_scenario(args.rule)
+    scenario = service.demo_scenario(args.rule, interactive=not args.full_budget)
     table = area.zone_table
 
     start = time.perf_counter()

@@ -66,13 +66,18 @@ def area_key(area: service.AreaData) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _scenario(rule: str) -> Any:
-    return service.demo_scenario(rule)
+def _scenario(rule: str, interactive: bool) -> Any:
+    return service.demo_scenario(rule, interactive=interactive)
 
 
-def scenario(rule: str) -> Any:
-    """The demo scenario for a zone rule ("spot" or "zoned"), from the project's configs."""
-    return _scenario(rule)
+def scenario(rule: str, *, interactive: bool = True) -> Any:
+    """The demo scenario for a zone rule ("spot" or "zoned"), from the project's configs.
+
+    ``interactive`` (the default in the app) keeps the rules but uses the service's short
+    solver budget, so an edit re-evaluates in about a second; the slow actions (full carer
+    rounds) pass ``interactive=False`` for the configured budget.
+    """
+    return _scenario(rule, interactive)
 
 
 @st.cache_data(show_spinner="Assigning packages to providers...", max_entries=64)

@@ -42,7 +42,7 @@ if add_rounds.button("Add zoned with full carer rounds (slow)", key="scen_add_ro
     def report(fraction: float, message: str) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
-    rounds = replace(cache.scenario("zoned"), travel_method="rounds")
+    rounds = replace(cache.scenario("zoned", interactive=False), travel_method="rounds")
     result = service.run_scenario(area, rounds, zone_table=table, progress=report)
     bar.empty()
     state.save(SavedScenario(f"zoned + rounds, {n_zones} zones", "zoned", n_zones, result))
