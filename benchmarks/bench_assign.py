@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-candidates", type=int, default=8)
+    parser.add_argument(
+        "--capacity-ratio", type=float, default=0.9, help="total capacity / estimated demand"
+    )
     args = parser.parse_args(argv)
 
     header = (
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     last = None
     for n, p in _parse_sizes(args.sizes):
-        area = synthetic_area(n, p, seed=args.seed)
+        area = synthetic_area(n, p, seed=args.seed, capacity_ratio=args.capacity_ratio)
         scenario = Scenario(
             name="bench", rules=AssignmentRules(release_continuity=True), description="synthetic"
         )
