@@ -248,6 +248,28 @@ def provider_points(providers: Sequence[Any]) -> pd.DataFrame:
     )
 
 
+#: Drawn width of roads by OSM class [m] (other classes: ``_ROAD_WIDTH_DEFAULT_M``).
+_ROAD_WIDTH_M = {
+    "motorway": 60.0,
+    "trunk": 50.0,
+    "primary": 40.0,
+    "secondary": 30.0,
+    "tertiary": 20.0,
+}
+_ROAD_WIDTH_DEFAULT_M = 10.0
+
+
+def road_paths(network: pd.DataFrame) -> pd.DataFrame:
+    """The road network as paths with a drawn width: main roads wider, so towns read clearly."""
+    classes = network["highway"] if "highway" in network.columns else pd.Series("", network.index)
+    width = [
+        _ROAD_WIDTH_M.get(str(c).split(",")[0].strip("[]' ").removesuffix("_link"), 0.0)
+        or _ROAD_WIDTH_DEFAULT_M
+        for c in classes
+    ]
+    return pd.DataFrame({"path": network["path"], "width": width})
+
+
 def _view(areas: Any) -> pdk.ViewState:
     west, south, east, north = (float(v) for v in areas.total_bounds)
     span = max(east - west, (north - south) * 1.6, 1e-3)
@@ -294,8 +316,8 @@ def zone_map(
             data=network,
             id="roads",
             get_path="path",
-            get_color=[90, 90, 90, 160],
-            get_width=12,
+            get_color=[90, 90, 90, 170],
+            get_width="width",
             width_min_pixels=1,
             pickable=False,
         ),

@@ -55,7 +55,9 @@ def test_zone_map_draws_no_tiles_from_the_internet() -> None:
     """The deck has no base-map style or provider: roads are the base map, so it works offline."""
     areas = _areas()
     deck = components.zone_map(
-        network=pd.DataFrame({"path": [[[0.0, 0.0], [1.0, 1.0]]]}),
+        network=components.road_paths(
+            pd.DataFrame({"path": [[[0.0, 0.0], [1.0, 1.0]]], "highway": ["primary"]})
+        ),
         shapes=components.area_shapes(areas, _table(), {}),
         outlines=pd.DataFrame({"zone_id": ["Z1"], "path": [[[0.0, 0.0], [1.0, 0.0]]]}),
         people=pd.DataFrame({"lon": [0.5], "lat": [0.5], "colour": [[0, 0, 0]], "tip": ["P1"]}),
@@ -68,6 +70,16 @@ def test_zone_map_draws_no_tiles_from_the_internet() -> None:
     assert "mapProvider" not in spec
     assert "http" not in deck.to_json()
     assert components.AREAS_LAYER in [layer["id"] for layer in spec["layers"]]
+
+
+def test_main_roads_are_drawn_wider() -> None:
+    """Trunk and primary roads are wider than residential streets; unknown classes get a width."""
+    roads = components.road_paths(
+        pd.DataFrame(
+            {"path": [[[0, 0], [1, 1]]] * 3, "highway": ["trunk", "residential", "primary_link"]}
+        )
+    )
+    assert roads.loc[0, "width"] > roads.loc[2, "width"] > roads.loc[1, "width"] > 0
 
 
 def test_attribution_names_openstreetmap_and_the_boundaries() -> None:

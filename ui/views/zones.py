@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from optimiser import service
@@ -9,6 +10,14 @@ from ui import cache, components, uploads
 from ui.state import SavedScenario, get_state
 
 state = get_state()
+
+
+def _use_zones(new_table: pd.DataFrame, source: str, message: str) -> None:
+    """Make ``new_table`` the working zone table (a button callback) and say what changed."""
+    state.set_zone_table(new_table, source=source)
+    state.flash(message)
+
+
 area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 
@@ -55,7 +64,7 @@ if clicked and clicked != st.session_state.get("zones_clicked"):
 map_column, edit_column = st.columns([3, 1])
 with map_column:
     deck = components.zone_map(
-        network=area.network_lines,
+        network=components.road_paths(area.network_lines),
         shapes=components.area_shapes(area.areas, table, zone_names),
         outlines=components.zone_outlines(zones),
         people=components.people_points(result.assignments),
@@ -71,12 +80,12 @@ with map_column:
         height=560,
         alt="Map of zones, people and provider offices on the road network",
     )
-    components.zone_legend(zone_names)
+    components.attribution_footer(area.attribution)
     st.caption(
         "Click an area to pick it. Colours: zones. Dark dots: people placed; red dots: unmet; "
         "white circles: provider offices. Grey lines: roads."
     )
-    components.attribution_footer(area.attribution)
+    components.zone_legend(zone_names)
 
 codes = sorted(zone_of)
 with edit_column:
@@ -94,14 +103,25 @@ with edit_column:
         format_func=lambda z: f"{zone_names[z]} ({z})",
         key="zones_target",
     )
-    if st.button("Apply move", type="primary", key="zones_apply", disabled=not targets):
-        state.set_zone_table(service.move_area(table, code, target), source="edited")
-        state.flash(f"Moved {area_names.get(code, code)} ({code}) to {zone_names[target]}.")
-        st.rerun()
-    if st.button("Reset to demo zones", key="zones_reset"):
-        state.set_zone_table(area.zone_table, source="demo zones")
-        state.flash("Zones reset to the demo zones.")
-        st.rerun()
+    # Edits run as button callbacks, before the next script run, so one run shows the result.
+    st.button(
+        "Apply move",
+        type="primary",
+        key="zones_apply",
+        disabled=not targets,
+        on_click=_use_zones,
+        args=(
+            service.move_area(table, code, target) if targets else table,
+            "edited",
+            f"Moved {area_names.get(code, code)} ({code}) to {zone_names.get(target, target)}.",
+        ),
+    )
+    st.button(
+        "Reset to demo zones",
+        key="zones_reset",
+        on_click=_use_zones,
+        args=(area.zone_table, "demo zones", "Zones reset to the demo zones."),
+    )
 
     st.divider()
     name = st.text_input("Save this run as", value=f"{rule}, {len(zone_names)} zones")
@@ -137,10 +157,12 @@ with st.expander("Zone files (for QGIS): download or upload", expanded=False):
     if upload is not None:
         read = uploads.read_zones(upload.name, upload.getvalue(), area)
         if read.ok and read.value is not None:
-            if st.button(f"Use zones from {upload.name}", key="zones_use_upload"):
-                state.set_zone_table(read.value, source=upload.name)
-                state.flash(f"Zones loaded from {upload.name}.")
-                st.rerun()
+            st.button(
+                f"Use zones from {upload.name}",
+                key="zones_use_upload",
+                on_click=_use_zones,
+                args=(read.value, upload.name, f"Zones loaded from {upload.name}."),
+            )
         else:
             st.error(f"{upload.name}: {len(read.problems)} problem(s); nothing was changed.")
             components.problems_list(read.problems)
