@@ -88,6 +88,38 @@ def test_bad_zone_upload_lists_problems_and_keeps_the_zones(app: AppTest) -> Non
     assert _metrics(app) == before
 
 
+def test_zones_round_trip_through_a_geopackage(app: AppTest) -> None:
+    """Zones downloaded as a GeoPackage (as a QGIS user would edit them) upload back cleanly."""
+    from optimiser import service
+
+    area = service.load_demo_area()
+    moved = service.move_area(area.zone_table, "E01013787", "Z-UPP")
+    gpkg = service.zones_download(area, moved, fmt="gpkg")
+    app.file_uploader(key="zones_upload").set_value(
+        ("zones.gpkg", gpkg, "application/geopackage+sqlite3")
+    ).run()
+    assert not app.exception, app.exception
+    assert not app.error
+    app.button(key="zones_use_upload").click().run()
+    assert any("Zones loaded from zones.gpkg" in s.value for s in app.success)
+    options = app.selectbox(key="zones_area").options
+    assert any("(E01013787) - zone Z-UPP" in option for option in options)
+
+
+def test_brokerage_reads_excel_uploads(app: AppTest, tmp_path: Path) -> None:
+    """Brokers can upload this week's packages as an Excel workbook, not only CSV."""
+    workbook = tmp_path / "new.xlsx"
+    pd.read_csv(GOOD / "packages.csv", dtype=str, keep_default_na=False).to_excel(
+        workbook, index=False
+    )
+    app.switch_page("views/brokerage.py").run()
+    app.file_uploader(key="brokerage_upload").set_value(
+        ("new.xlsx", workbook.read_bytes(), "application/vnd.ms-excel")
+    ).run()
+    assert not app.exception, app.exception
+    assert any("4 package(s) read" in s.value for s in app.success)
+
+
 def test_brokerage_bad_upload_shows_every_problem_inline(app: AppTest) -> None:
     """A packages file with five defects shows all five (row, field, message), not the first."""
     app.switch_page("views/brokerage.py").run()
