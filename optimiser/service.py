@@ -12,6 +12,7 @@ import hashlib
 import io
 import platform
 import time
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,7 +57,7 @@ from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
 from optimiser.models.reasons import unmet_reasons
 from optimiser.models.solution import AssignmentSolution
-from optimiser.models.travel_estimate import TravelFigures, estimate_travel
+from optimiser.models.travel_estimate import TravelEstimateParams, TravelFigures, estimate_travel
 from optimiser.result import ScenarioResult
 
 Progress = Callable[[float, str], None]
@@ -107,6 +108,7 @@ class AreaData:
     digest: str = ""
     attribution: str = f"{OSM_ATTRIBUTION}; {ONS_ATTRIBUTION}"
     summary_extra: Mapping[str, Any] = field(default_factory=dict)
+    estimate_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
 
     @cached_property
     def zones(self) -> tuple[Zone, ...]:
@@ -281,6 +283,7 @@ def build_area(
         seed=seed,
         scale=scale,
         digest=digest,
+        estimate_params=travel_estimate_params(),
     )
     # Validate the zone table once, up front: a bad table fails loading, not the first run.
     _ = area.zones
@@ -417,6 +420,20 @@ def _rezoned(
     return packages, zones
 
 
+def travel_estimate_params(path: Path | None = None) -> TravelEstimateParams:
+    """The fast travel estimate's parameters, calibrated against rounds
+    (configs/travel_estimate.toml); unknown keys are named."""
+    path = path or CONFIG_DIR / "travel_estimate.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    known = {f.name for f in dataclasses.fields(TravelEstimateParams)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(
+            Problem(str(path), None, ",".join(unknown), f"unknown key(s); known: {sorted(known)}")
+        )
+    return TravelEstimateParams(**data)
+
+
 def _instance(
     area: AreaData, packages: Sequence[Package], zones: Sequence[Zone], scenario: Scenario
 ) -> AssignmentInstance:
@@ -429,6 +446,7 @@ def _instance(
         area.office_km,
         area.home_min,
         area.home_km,
+        travel_params=area.estimate_params,
     )
 
 

@@ -6,7 +6,8 @@ issue can measure this estimate's error against real carer rounds in one place.
 
 The formula, per visit of package ``i`` served by provider ``k`` [min and km, one leg]::
 
-    leg = max(min_leg, office_weight * office(k, i) + (1 - office_weight) * nearest(i))
+    leg = max(min_leg, rounds_factor * (office_weight * office(k, i)
+                                        + (1 - office_weight) * nearest(i)))
 
 where ``office(k, i)`` is the road travel time (or distance) from the provider's office to the
 person's home and ``nearest(i)`` the road travel time (or distance) from the home to the nearest
@@ -54,18 +55,29 @@ class TravelEstimateParams:
 
     ``office_weight`` (0-1) weights the office-to-home leg against the nearest-neighbour leg;
     ``min_leg_min`` [min] and ``min_leg_km`` [km] floor one leg (walking next door still takes
-    a minute). All three are assumptions until the rounds issue measures them.
+    a minute): assumptions. ``rounds_factor_min`` and ``rounds_factor_km`` scale the blended
+    leg to what real carer rounds travel: a round's next call is the nearest call *in the same
+    time window and shift*, not the nearest home overall, and rounds start and end at the
+    office. The defaults (1.0) leave the blend as it is; the product reads measured values
+    from ``configs/travel_estimate.toml`` (``benchmarks/bench_estimate_vs_rounds.py`` measures
+    them on an area's own rounds).
     """
 
     office_weight: float = 0.25
     min_leg_min: float = 1.0
     min_leg_km: float = 0.5
+    rounds_factor_min: float = 1.0
+    rounds_factor_km: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.office_weight <= 1.0:
             raise ValueError(
                 f"TravelEstimateParams: field 'office_weight' must be in [0, 1], "
                 f"got {self.office_weight}"
+            )
+        if not (self.rounds_factor_min > 0 and self.rounds_factor_km > 0):
+            raise ValueError(
+                "TravelEstimateParams: fields 'rounds_factor_min', 'rounds_factor_km' must be > 0"
             )
         if self.min_leg_min < 0 or self.min_leg_km < 0:
             raise ValueError(
@@ -103,8 +115,10 @@ def per_visit_travel(
     near_km = np.nan_to_num(near_km, nan=0.0, posinf=0.0)
     office_min = np.nan_to_num(office_min, nan=0.0, posinf=0.0)
     office_km = np.nan_to_num(office_km, nan=0.0, posinf=0.0)
-    leg_min = np.maximum(params.min_leg_min, w * office_min + (1.0 - w) * near_min)
-    leg_km = np.maximum(params.min_leg_km, w * office_km + (1.0 - w) * near_km)
+    blend_min = w * office_min + (1.0 - w) * near_min
+    blend_km = w * office_km + (1.0 - w) * near_km
+    leg_min = np.maximum(params.min_leg_min, params.rounds_factor_min * blend_min)
+    leg_km = np.maximum(params.min_leg_km, params.rounds_factor_km * blend_km)
     return leg_min, leg_km
 
 
