@@ -301,15 +301,17 @@ class ZonePolicy:
 class CostModel:
     """Cost per contact hour, in the spirit of the Homecare Association's minimum price.
 
-    All rates are parameters with sources in ``configs/``; finance teams replace them.
+    The defaults equal ``configs/costs_2026.toml``, where each value has its source and year
+    (NLW April 2026; on-costs derived from the UKHCA 2020/21 breakdown; HMRC mileage; Homecare
+    Association 2025/26 business costs less surplus); finance teams replace them.
     """
 
     pay_gbp_per_hour: float = 12.71
     on_cost_rate: float = 0.30
     travel_paid: bool = True
     mileage_gbp_per_mile: float = 0.45
-    training_gbp_per_hour: float = 0.50
-    overheads_gbp_per_hour: float = 6.20
+    training_gbp_per_hour: float = 0.0
+    overheads_gbp_per_hour: float = 8.47
     margin_rate: float = 0.03
     rural_uplift_pct: float = 0.0
 
