@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+
+from optimiser.errors import HomecareError, InputError
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
 AREAS_LAYER = "areas"
@@ -132,6 +135,21 @@ def _cell_text(value: Any) -> str:
 def text_table(table: pd.DataFrame) -> pd.DataFrame:
     """A table of mixed figures (numbers, statuses) as text, for display side by side."""
     return table.apply(lambda column: column.map(_cell_text))
+
+
+@contextmanager
+def stop_on_error(what: str) -> Iterator[None]:
+    """Show a project error (bad input, infeasible model...) on the page and stop the run,
+    instead of a traceback."""
+    try:
+        yield
+    except HomecareError as err:
+        st.error(f"{what} did not succeed: {type(err).__name__}.")
+        if isinstance(err, InputError) and err.problems:
+            problems_list(err.problems)
+        else:
+            st.code(str(err), language=None)
+        st.stop()
 
 
 def problems_list(problems: Sequence[Any]) -> None:

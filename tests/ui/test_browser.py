@@ -40,8 +40,7 @@ def _find_chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
+def _require_chromium() -> str:
     """Path of a system Chromium; skip (or fail under CI) when there is none."""
     path = _find_chromium()
     if path is None:
@@ -53,6 +52,25 @@ def chromium() -> str:
             pytest.fail(message + " [CI is set, so a missing browser is an error]")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Path of a system Chromium; skip (or fail under CI) when there is none."""
+    return _require_chromium()
+
+
+def test_missing_chromium_skips_locally_and_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No browser: a clear skip on a developer's machine, a failure when CI is set."""
+    monkeypatch.setattr(f"{__name__}._find_chromium", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
+        _require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _require_chromium()
 
 
 def _free_port() -> int:

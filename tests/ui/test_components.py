@@ -103,3 +103,25 @@ def test_launch_serves_headless_on_localhost() -> None:
     assert "--server.headless true" in joined
     assert "--server.address 127.0.0.1" in joined
     assert "--server.port 8765" in joined
+
+
+def _page_that_hits_an_infeasible_model() -> None:
+    import streamlit as st
+
+    from optimiser.errors import InfeasibleError
+    from ui import components
+
+    with components.stop_on_error("Running the scenario"):
+        raise InfeasibleError("provider 'PRV-B': packages that must stay need 688 h")
+    st.write("not reached")
+
+
+def test_project_errors_show_on_the_page_not_as_a_traceback() -> None:
+    """An error from the service is shown as a message with its text, and the page stops."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_that_hits_an_infeasible_model, default_timeout=30).run()
+    assert not at.exception
+    assert "Running the scenario did not succeed: InfeasibleError." in at.error[0].value
+    assert "PRV-B" in at.code[0].value
+    assert not [m for m in at.markdown if "not reached" in m.value]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from optimiser.errors import InputError
 from ui import cache, components, uploads
 from ui.state import get_state
 
 NO_PROVIDER = "(no provider yet)"
 
 state = get_state()
-area = cache.demo_area()
+with components.stop_on_error("Loading the demo area"):
+    area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 
 st.title("Brokerage")
@@ -42,14 +42,10 @@ if not read.ok or read.value is None:
 
 packages = read.value
 st.success(f"{upload.name}: {len(packages)} package(s) read.")
-try:
+with components.stop_on_error(f"Matching the packages in {upload.name}"):
     ranked = cache.suggest(
         area, cache.scenario(rule), packages, table, packages_digest=cache.digest(data), top_k=3
     )
-except InputError as err:
-    st.error(f"{upload.name}: the packages could not be matched on this area's roads.")
-    components.problems_list(err.problems)
-    st.stop()
 
 st.subheader("Suggestions")
 st.dataframe(ranked, hide_index=True, key="brokerage_ranked")

@@ -10,7 +10,8 @@ from ui import cache, components
 from ui.state import get_state
 
 state = get_state()
-area = cache.demo_area()
+with components.stop_on_error("Loading the demo area"):
+    area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 
 st.title("Finance")
@@ -21,7 +22,8 @@ st.caption(
 
 rule = st.radio("Zone rule", options=["zoned", "spot"], horizontal=True, key="finance_rule")
 scenario = cache.scenario(rule)
-result = cache.run(area, scenario, table)
+with components.stop_on_error("Running the scenario"):
+    result = cache.run(area, scenario, table)
 base = scenario.costs
 
 with st.sidebar:

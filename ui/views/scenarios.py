@@ -20,7 +20,8 @@ CHARTED = {
 }
 
 state = get_state()
-area = cache.demo_area()
+with components.stop_on_error("Loading the demo area"):
+    area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 n_zones = int(table["zone_id"].nunique())
 
@@ -31,10 +32,12 @@ st.caption(
 
 add_spot, add_zoned, add_rounds = st.columns(3)
 if add_spot.button("Add spot purchasing (current zones)", key="scen_add_spot"):
-    result = cache.run(area, cache.scenario("spot"), table)
+    with components.stop_on_error("Running spot purchasing"):
+        result = cache.run(area, cache.scenario("spot"), table)
     state.save(SavedScenario(f"spot, {n_zones} zones", "spot", n_zones, result))
 if add_zoned.button("Add zoned (current zones)", key="scen_add_zoned"):
-    result = cache.run(area, cache.scenario("zoned"), table)
+    with components.stop_on_error("Running the zoned scenario"):
+        result = cache.run(area, cache.scenario("zoned"), table)
     state.save(SavedScenario(f"zoned, {n_zones} zones", "zoned", n_zones, result))
 if add_rounds.button("Add zoned with full carer rounds (slow)", key="scen_add_rounds"):
     bar = st.progress(0.0, text="Building carer rounds")
@@ -43,7 +46,8 @@ if add_rounds.button("Add zoned with full carer rounds (slow)", key="scen_add_ro
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
     rounds = replace(cache.scenario("zoned", interactive=False), travel_method="rounds")
-    result = service.run_scenario(area, rounds, zone_table=table, progress=report)
+    with components.stop_on_error("Building carer rounds"):
+        result = service.run_scenario(area, rounds, zone_table=table, progress=report)
     bar.empty()
     state.save(SavedScenario(f"zoned + rounds, {n_zones} zones", "zoned", n_zones, result))
 

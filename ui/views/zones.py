@@ -18,7 +18,8 @@ def _use_zones(new_table: pd.DataFrame, source: str, message: str) -> None:
     state.flash(message)
 
 
-area = cache.demo_area()
+with components.stop_on_error("Loading the demo area"):
+    area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
 
 facts = area.summary()
@@ -40,7 +41,8 @@ rule = st.radio(
 )
 state.rule = rule
 scenario = cache.scenario(rule)
-result = cache.run(area, scenario, table)
+with components.stop_on_error("Running the scenario"):
+    result = cache.run(area, scenario, table)
 previous = state.record_run(f"{rule}|{state.zone_csv}", result.summary)
 
 notice = state.pop_flash()
