@@ -23,7 +23,7 @@ def test_demo_scenarios_load_and_differ_only_where_intended() -> None:
     assert not spot.rules.release_continuity and zoned.rules.release_continuity
     assert spot.costs == zoned.costs and spot.solver == zoned.solver
     fast = service.demo_scenario("zoned", interactive=True)
-    assert fast.solver.time_limit_s == service.INTERACTIVE_TIME_LIMIT_S
+    assert fast.solver.max_deterministic_time == service.INTERACTIVE_DETERMINISTIC_TIME
     assert fast.solver.workers == 1
 
 
