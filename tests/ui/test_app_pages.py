@@ -63,16 +63,24 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
     assert "ONS" in captions and "OS data" in captions
 
 
+#: A move with a visible effect on the demo: Oakham South's largest small area (17 people) into
+#: the Rural Centre zone, whose lead providers have room (unmet and travel both fall).
+MOVE = ("E01013803", "Z-RUR-C")
+
+
 def test_zone_move_changes_the_kpis_and_shows_deltas(app: AppTest) -> None:
-    """Moving one rural area into a town zone re-runs the scenario: the headline figures
+    """Moving one small area into another zone re-runs the scenario: the headline figures
     change, each metric shows its change against the last run, and the move is confirmed."""
     before = _metrics(app)
+    app.selectbox(key="zones_area").set_value(MOVE[0]).run()
+    app.selectbox(key="zones_target").set_value(MOVE[1]).run()
+    assert _metrics(app) == before  # picking is not moving
     app.button(key="zones_apply").click().run()
     assert not app.exception, app.exception
     after = _metrics(app)
     assert after != before
     assert any(m.delta for m in app.metric)
-    assert any("Moved" in s.value for s in app.success)
+    assert any(f"({MOVE[0]}) to" in s.value for s in app.success)
 
 
 def test_bad_zone_upload_lists_problems_and_keeps_the_zones(app: AppTest) -> None:

@@ -18,6 +18,19 @@ def _use_zones(new_table: pd.DataFrame, source: str, message: str) -> None:
     state.flash(message)
 
 
+def _apply_move(area_names: dict[str, str], zone_names: dict[str, str]) -> None:
+    """Move the area picked in the selectbox to the zone picked (a button callback)."""
+    code = st.session_state.get("zones_area")
+    target = st.session_state.get("zones_target")
+    if not code or not target or target not in zone_names:
+        return
+    _use_zones(
+        service.move_area(state.zone_table, code, target),
+        "edited",
+        f"Moved {area_names.get(code, code)} ({code}) to {zone_names[target]}.",
+    )
+
+
 with components.stop_on_error("Loading the demo area"):
     area = cache.demo_area()
 table = state.ensure_zone_table(area.zone_table, source="demo zones")
@@ -106,17 +119,15 @@ with edit_column:
         key="zones_target",
     )
     # Edits run as button callbacks, before the next script run, so one run shows the result.
+    # The move reads the two selectboxes when the button is pressed (not when it was drawn),
+    # so a quick "pick, then apply" moves the area just picked.
     st.button(
         "Apply move",
         type="primary",
         key="zones_apply",
         disabled=not targets,
-        on_click=_use_zones,
-        args=(
-            service.move_area(table, code, target) if targets else table,
-            "edited",
-            f"Moved {area_names.get(code, code)} ({code}) to {zone_names.get(target, target)}.",
-        ),
+        on_click=_apply_move,
+        args=(area_names, zone_names),
     )
     st.button(
         "Reset to demo zones",
