@@ -71,7 +71,9 @@ zone_of = dict(zip(table["area_code"], table["zone_id"], strict=True))
 
 # A click on the map (its selection, kept under the chart's key) picks that area in the
 # selectbox; read it before drawing, so the map outlines the area just picked.
-clicked = components.selected_area_code(st.session_state.get("zones_map"))
+# The map's key follows the zone table, so an edit starts a fresh map with no stale click.
+map_key = f"zones_map_{cache.digest(state.zone_csv.encode())[:12]}"
+clicked = components.selected_area_code(st.session_state.get(map_key))
 if clicked and clicked != st.session_state.get("zones_clicked"):
     st.session_state["zones_clicked"] = clicked
     st.session_state["zones_area"] = clicked
@@ -91,7 +93,7 @@ with map_column:
         deck,
         on_select="rerun",
         selection_mode="single-object",
-        key="zones_map",
+        key=map_key,
         height=560,
         alt="Map of zones, people and provider offices on the road network",
     )
