@@ -71,7 +71,7 @@ def main() -> None:
                 "travel min / contact h",
                 "miles / contact h",
                 "GBP / contact h",
-                "pay headroom GBP/h (estimate baseline)",
+                "pay headroom GBP/h (baseline by the same method)",
             ],
         )
         table["difference"] = table["estimate"] - table["rounds"]
