@@ -62,10 +62,10 @@ def small_week() -> tuple[list[Package], np.ndarray, np.ndarray, np.ndarray, np.
     return packages, office_min, office_km, home_min, home_km
 
 
-def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_week) -> None:
-    """Monday holds A's two calls, B's double call as two visits tied by a [0, 0] sync, C's call."""
+def _monday(small_week):
+    """The provider-day instance of Monday for all three people."""
     packages, office_min, office_km, home_min, home_km = small_week
-    pday = build_provider_day(
+    return build_provider_day(
         0,
         _provider(),
         0,
@@ -77,6 +77,11 @@ def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_w
         home_km,
         OPTIONS,
     )
+
+
+def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_week) -> None:
+    """Monday holds A's two calls, B's double call as two visits tied by a [0, 0] sync, C's call."""
+    pday = _monday(small_week)
     assert pday is not None
     inst = pday.instance
     assert len(inst.visits) == 5
@@ -109,19 +114,7 @@ def test_no_calls_that_day_gives_no_instance(small_week) -> None:
 
 def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
     """The solved Monday passes the independent validator (windows, shifts, sync, coverage)."""
-    packages, office_min, office_km, home_min, home_km = small_week
-    pday = build_provider_day(
-        0,
-        _provider(),
-        0,
-        [0, 1, 2],
-        packages,
-        office_min[0],
-        office_km[0],
-        home_min,
-        home_km,
-        OPTIONS,
-    )
+    pday = _monday(small_week)
     result = solve_rounds(pday.instance, OPTIONS.settings())
     assert validate_rounds(pday.instance, result) == []
     assert not result.missed
