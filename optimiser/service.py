@@ -327,7 +327,7 @@ def default_network_path() -> Path:
     return cfgmod.data_dir() / "osm" / "rutland-latest.osm.pbf"
 
 
-def network_summary_for(
+def network_summary(
     source: str | Path | None = None, *, progress: Progress = _noop
 ) -> dict[str, Any]:
     """Nodes, edges, km of road and bbox of a network (``homecare network``)."""
@@ -596,7 +596,7 @@ def _assemble(
     m1 = _ratio(figures, "miles_per_contact_hour")
     t0 = _ratio(base_figures, "travel_min_per_contact_hour")
     m0 = _ratio(base_figures, "miles_per_contact_hour")
-    rural_share = _rural_contact_share(assignments, zones)
+    rural_share = _rural_contact_share(assignments)
     breakdown, cost_h = _blended_cost(costs, t1, m1, rural_share)
     _, base_cost = _blended_cost(costs, t0, m0, rural_share)
     headroom = costing.pay_headroom(costs, t0, m0, t1, m1)
@@ -711,7 +711,8 @@ def _blended_cost(
     return lines, total
 
 
-def _rural_contact_share(assignments: pd.DataFrame, zones: Sequence[Zone]) -> float:
+def _rural_contact_share(assignments: pd.DataFrame) -> float:
+    """Share of placed contact hours in rural zones (for the blended rural uplift)."""
     placed = assignments[~assignments["unmet"]]
     total = float(placed["weekly_hours"].sum())
     if total <= 0:
@@ -727,15 +728,13 @@ def _assignment_table(
     provider_of: np.ndarray,
     figures: TravelFigures,
 ) -> pd.DataFrame:
-    """One row per package: who serves it (or why nobody does), with its travel."""
+    """One row per package: who serves it (or why nobody does), with its weekly travel as the
+    scenario's travel method measured it."""
     reasons = unmet_reasons(instance, provider_of)
     rural_zones = {z.zone_id for z in zones if z.kind is ZoneKind.RURAL}
     pids = np.asarray(instance.provider_ids, dtype=object)
-    est = estimate_travel(instance, provider_of)
-    del est
-    pair = instance.pair_index(provider_of)
-    travel_min = np.where(pair >= 0, instance.pair_travel_min[np.maximum(pair, 0)], 0.0)
-    travel_km = np.where(pair >= 0, instance.pair_travel_m[np.maximum(pair, 0)] / 1000.0, 0.0)
+    travel_min = figures.package_travel_min  # from the chosen method: estimate or rounds
+    travel_km = figures.package_travel_km
     rows = []
     for i, pk in enumerate(packages):
         k = int(provider_of[i])
@@ -931,7 +930,6 @@ write_result = report.write_result
 compare = report.compare
 format_comparison = report.format_comparison
 finance_workbook = report.finance_workbook
-network_summary = network_summary_for
 
 
 def compare_folders(dirs: Sequence[Path]) -> pd.DataFrame:
@@ -1124,11 +1122,7 @@ def cost_options(result: ScenarioResult, options: Mapping[str, CostModel]) -> pd
     t1, m1 = float(s["travel_minutes_per_contact_hour"]), float(s["miles_per_contact_hour"])
     t0, m0 = float(base["travel_minutes_per_contact_hour"]), float(base["miles_per_contact_hour"])
     placed = float(s["placed_hours"])
-    placed_rows = result.assignments[~result.assignments["unmet"]]
-    total = float(placed_rows["weekly_hours"].sum())
-    rural = (
-        float(placed_rows.loc[placed_rows["rural"], "weekly_hours"].sum()) / total if total else 0.0
-    )
+    rural = _rural_contact_share(result.assignments)
     rows = []
     for name, costs in options.items():
         _, cost_h = _blended_cost(costs, t1, m1, rural)

@@ -26,7 +26,7 @@ minutes of travel per contact hour, the range of the UKHCA 2020/21 breakdown (DO
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -157,12 +157,16 @@ class TravelFigures:
         The same figures over every placed package (a Series indexed by ``FIGURE_COLUMNS``).
     method
         Which estimator produced them (``"estimate"`` or ``"rounds"``).
+    package_travel_min, package_travel_km
+        Weekly carer travel of each package of the instance [min], [km] (0 when unplaced).
     """
 
     by_provider: pd.DataFrame
     by_zone: pd.DataFrame
     total: pd.Series
     method: str = "estimate"
+    package_travel_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    package_travel_km: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 class TravelEstimator(Protocol):
@@ -229,7 +233,16 @@ def travel_table(
     frame["all"] = "all"
     total = _figures(frame, "all", ["all"]).iloc[0]
     total.name = "total"
-    return TravelFigures(by_provider=by_provider, by_zone=by_zone, total=total, method=method)
+    placed_min = np.where(placed, np.asarray(travel_min, dtype=np.float64), 0.0)
+    placed_km = np.where(placed, np.asarray(travel_km, dtype=np.float64), 0.0)
+    return TravelFigures(
+        by_provider=by_provider,
+        by_zone=by_zone,
+        total=total,
+        method=method,
+        package_travel_min=placed_min,
+        package_travel_km=placed_km,
+    )
 
 
 def package_travel(

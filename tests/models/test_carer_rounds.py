@@ -62,13 +62,13 @@ def small_week() -> tuple[list[Package], np.ndarray, np.ndarray, np.ndarray, np.
     return packages, office_min, office_km, home_min, home_km
 
 
-def _monday(small_week):
-    """The provider-day instance of Monday for all three people."""
+def _day(small_week, day: int = 0):
+    """The provider-day instance of ``day`` (0 = Monday) for all three people."""
     packages, office_min, office_km, home_min, home_km = small_week
     return build_provider_day(
         0,
         _provider(),
-        0,
+        day,
         [0, 1, 2],
         packages,
         office_min[0],
@@ -81,7 +81,7 @@ def _monday(small_week):
 
 def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_week) -> None:
     """Monday holds A's two calls, B's double call as two visits tied by a [0, 0] sync, C's call."""
-    pday = _monday(small_week)
+    pday = _day(small_week)
     assert pday is not None
     inst = pday.instance
     assert len(inst.visits) == 5
@@ -94,27 +94,12 @@ def test_provider_day_has_one_visit_per_carer_and_a_sync_per_double_call(small_w
 
 def test_no_calls_that_day_gives_no_instance(small_week) -> None:
     """A day with no calls for the provider builds nothing (no empty routing model)."""
-    packages, office_min, office_km, home_min, home_km = small_week
-    assert (
-        build_provider_day(
-            0,
-            _provider(),
-            3,
-            [0, 1, 2],
-            packages,
-            office_min[0],
-            office_km[0],
-            home_min,
-            home_km,
-            OPTIONS,
-        )
-        is None
-    )
+    assert _day(small_week, 3) is None
 
 
 def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
     """The solved Monday passes the independent validator (windows, shifts, sync, coverage)."""
-    pday = _monday(small_week)
+    pday = _day(small_week)
     result = solve_rounds(pday.instance, OPTIONS.settings())
     assert validate_rounds(pday.instance, result) == []
     assert not result.missed
@@ -167,3 +152,30 @@ def test_unreachable_call_is_reported_missed_with_a_reason(small_week) -> None:
     result = solve_rounds(pday.instance, OPTIONS.settings())
     assert [m.visit for m in result.missed] == [0]
     assert validate_rounds(pday.instance, result) == []
+
+
+def test_figures_carry_per_package_travel_of_their_method(small_week) -> None:
+    """Rounds figures hold each package's own weekly travel (what result tables show)."""
+    from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
+
+    packages, office_min, office_km, home_min, home_km = small_week
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    out = plan_rounds(
+        inst,
+        np.zeros(3, dtype=np.int64),
+        packages,
+        [provider],
+        office_min,
+        office_km,
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+    figures = out.figures
+    assert figures.package_travel_min.shape == (3,)
+    assert figures.package_travel_min.sum() == pytest.approx(figures.total["travel_min"])
+    assert figures.package_travel_km.sum() == pytest.approx(figures.total["travel_km"])
