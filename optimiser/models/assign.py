@@ -21,8 +21,10 @@ reported ``optimality_gap`` is that of the final stage (ISSUE-NOTES). Stages wit
 decide are skipped.
 
 Warm starts: the greedy brokerage solution is the first hint; before each stage the LP
-relaxation is solved and rounded (``lp_warm_start``) and replaces the hint when better; each
-stage's solution hints the next, so every stage starts from a feasible point.
+relaxation is solved and rounded (``lp_warm_start``), improved by local search (single moves,
+shifts, and an exact knapsack re-pack of each provider priced by the LP's duals), and replaces
+the hint when better; each stage's solution hints the next, so every stage starts from a
+feasible point. The LP optimum is also the stage's bound when it beats CP-SAT's.
 """
 
 from __future__ import annotations
@@ -257,6 +259,7 @@ def _warm_hint(
     current_value = stage_value(obj, instance, current)
     lp = solve_relaxation(instance, obj, kept, time_limit_s=budget_s * lp_share)
     bound = None
+    prices = lp.kept_duals if lp is not None else None
     if lp is not None:
         bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
         rounded = _repair(
@@ -264,11 +267,23 @@ def _warm_hint(
         )
         if rounded is not None:
             rounded = improve(
-                instance, rounded, obj, kept, time_limit_s=min(search_s, _left(deadline))
+                instance,
+                rounded,
+                obj,
+                kept,
+                time_limit_s=min(search_s, _left(deadline)),
+                multipliers=prices,
             )
             if stage_value(obj, instance, rounded) < current_value:
                 return rounded, bound, "lp rounding", lp
-    best = improve(instance, current, obj, kept, time_limit_s=min(search_s, _left(deadline)))
+    best = improve(
+        instance,
+        current,
+        obj,
+        kept,
+        time_limit_s=min(search_s, _left(deadline)),
+        multipliers=prices,
+    )
     if stage_value(obj, instance, best) < current_value:
         return best, bound, "local search", lp
     return current, bound, "previous", lp

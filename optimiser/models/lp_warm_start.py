@@ -6,9 +6,11 @@ through ``scipy.optimize.linprog``. Its optimum is a valid lower bound of the st
 vertex has few fractional packages, so rounding it gives a near-optimal integral assignment:
 packages are placed in decreasing order of their largest LP value with the provider the LP
 favours if it has room, then every package still unplaced, highest unmet weight first, goes to
-the candidate with room whose stage cost is lowest. A one-move local search (:func:`improve`)
-then places or moves packages (alone, or shifting one other package out of the way) while the
-stage objective falls and every earlier stage keeps its value. CP-SAT starts from the best of these.
+the candidate with room whose stage cost is lowest. A local search (:func:`improve`) then
+places or moves packages (alone, or shifting one other package out of the way) and re-packs
+each provider exactly (a 0/1 knapsack over its packages and the unmet ones, earlier stages
+priced by the LP's dual values), while the stage objective falls and every earlier stage keeps
+its value. CP-SAT starts from the best of these.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 from optimiser.models.instance import AssignmentInstance
+from optimiser.models.knapsack import knapsack
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,17 @@ class LinearStage:
 
 @dataclass(frozen=True)
 class LpResult:
-    """The relaxation's optimum: pair values ``x`` (M,), unmet values ``u`` (N,), objective."""
+    """The relaxation's optimum: pair values ``x`` (M,), unmet values ``u`` (N,), objective.
+
+    ``kept_duals`` (one per earlier stage, >= 0) are the optimal dual values of the earlier
+    stages' constraints: what one unit more of that stage's value would save in this stage's
+    objective. The local search prices earlier stages with them when it re-packs providers.
+    """
 
     x: np.ndarray
     u: np.ndarray
     objective: float
+    kept_duals: np.ndarray
 
 
 def solve_relaxation(
@@ -92,7 +101,14 @@ def solve_relaxation(
     )
     if res.status != 0 or res.x is None:
         return None
-    return LpResult(x=res.x[:m], u=res.x[m:], objective=float(res.fun) + objective.constant)
+    marginals = np.asarray(res.ineqlin.marginals, dtype=np.float64)
+    kept_duals = np.maximum(-marginals[instance.n_providers :], 0.0)
+    return LpResult(
+        x=res.x[:m],
+        u=res.x[m:],
+        objective=float(res.fun) + objective.constant,
+        kept_duals=kept_duals,
+    )
 
 
 def round_relaxation(
@@ -157,6 +173,7 @@ class _LocalSearch:
         provider_of: np.ndarray,
         objective: LinearStage,
         kept: list[tuple[LinearStage, int]],
+        multipliers: np.ndarray | None = None,
     ) -> None:
         inst = self.inst = instance
         n, p = inst.n_packages, inst.n_providers
@@ -184,6 +201,17 @@ class _LocalSearch:
         self.members: list[set[int]] = [set() for _ in range(p)]
         for i in np.flatnonzero(self.provider_of >= 0):
             self.members[self.provider_of[i]].add(int(i))
+        # Re-pack: candidate pairs of each provider (movable packages only) and the prices
+        # of earlier stages (LP duals; zero without them, the acceptance test still holds).
+        by_prov = np.argsort(inst.pair_prov, kind="stable")
+        by_prov = by_prov[~inst.fixed[inst.pair_pkg[by_prov]]]
+        cuts = np.searchsorted(inst.pair_prov[by_prov], np.arange(p + 1))
+        self.prov_pairs = [by_prov[cuts[k] : cuts[k + 1]] for k in range(p)]
+        self.multipliers = (
+            np.zeros(len(kept))
+            if multipliers is None
+            else np.asarray(multipliers, dtype=np.float64).reshape(len(kept))
+        )
 
     # Objective and earlier-stage coefficients of package i where it is now.
     def _base(self, i: int) -> tuple[int, np.ndarray]:
@@ -254,6 +282,52 @@ class _LocalSearch:
                     break
         return moves
 
+    def repack_moves(self) -> int:
+        """Re-pack each provider exactly: which of its packages and the unmet ones to serve.
+
+        For provider k, the items are its movable packages and the unmet packages with a
+        candidate pair at k; each item is either placed at k or left unmet. A 0/1 knapsack
+        (:func:`~optimiser.models.knapsack.knapsack`) over k's room picks the set with the
+        largest gain in the stage objective, earlier stages priced by ``multipliers``. The
+        new set is taken when the stage objective falls and every earlier stage keeps its
+        value. Exact for the first stage, whose objective is all that matters; a priced
+        heuristic after it. Returns the number of providers re-packed.
+        """
+        inst, moves = self.inst, 0
+        for k in range(inst.n_providers):
+            if time.perf_counter() > self.deadline:
+                break
+            pairs = self.prov_pairs[k]
+            pkg = inst.pair_pkg[pairs]
+            here = self.pair_of[pkg] == pairs
+            sel = here | (self.pair_of[pkg] < 0)
+            pairs, pkg, here = pairs[sel], pkg[sel], here[sel]
+            if not len(pairs):
+                continue
+            gain = (self.obj.unmet_coef[pkg] - self.obj.place_coef[pairs]).astype(np.float64)
+            kept_gain = self.kept_unmet[:, pkg] - self.kept_place[:, pairs]
+            if len(self.multipliers):
+                gain = gain + self.multipliers @ kept_gain
+            room = int(self.remaining[k] + self.load[pairs[here]].sum())
+            take = knapsack(gain, self.load[pairs], room)
+            changed = take != here
+            if not changed.any():
+                continue
+            # Placing an item lowers each objective by its gain; unplacing raises it.
+            sign = np.where(take[changed], -1, 1)
+            d_obj = int(
+                (sign * (self.obj.unmet_coef[pkg] - self.obj.place_coef[pairs])[changed]).sum()
+            )
+            d_kept = (kept_gain[:, changed] * sign).sum(axis=1)
+            if d_obj >= 0 or (d_kept > self.slack).any():
+                continue
+            for m in pairs[changed & ~take]:
+                self._assign(int(inst.pair_pkg[m]), -1)
+            for m in pairs[changed & take]:
+                self._assign(int(inst.pair_pkg[m]), int(m))
+            moves += 1
+        return moves
+
     def _shift_one_out(self, i: int, m: int, k: int, d_i: int, base_kept: np.ndarray) -> bool:
         """Find j at k with a move to k2 (or to i's old provider) that lets i onto pair m."""
         inst = self.inst
@@ -303,19 +377,25 @@ def improve(
     *,
     max_rounds: int = 4,
     time_limit_s: float | None = None,
+    multipliers: np.ndarray | None = None,
+    repack: bool = True,
 ) -> np.ndarray:
-    """Local search: place or move one package, or shift one out of the way to fit another.
+    """Local search: place or move one package, shift one out of the way to fit another, or
+    re-pack a provider exactly (a knapsack over its packages and the unmet ones).
 
     A move is taken when it lowers the stage objective and keeps every earlier stage within
     its value; rooms are always respected. ``provider_of`` must keep every earlier stage
     already; the result does too. Stops after ``max_rounds`` rounds, when a round changes
-    nothing, or after about ``time_limit_s`` seconds.
+    nothing, or after about ``time_limit_s`` seconds. ``multipliers`` (one per earlier stage,
+    the LP duals) price the earlier stages in the re-pack; ``repack=False`` leaves it out.
     """
-    search = _LocalSearch(instance, provider_of, objective, kept)
+    search = _LocalSearch(instance, provider_of, objective, kept, multipliers)
     if time_limit_s is not None:
         search.deadline = time.perf_counter() + time_limit_s
     for _ in range(max_rounds):
         moves = search.single_moves() + search.pair_moves()
+        if repack:
+            moves += search.repack_moves()
         if not moves or time.perf_counter() > search.deadline:
             break
     return search.provider_of

@@ -314,3 +314,30 @@ def test_warm_start_pieces_keep_earlier_stages(inst: AssignmentInstance):
     assert check_assignment(inst, moved) == []
     assert stage_value(unmet, inst, moved) <= v1
     assert stage_value(travel, inst, moved) <= stage_value(travel, inst, better)
+    # Priced by the LP's duals, the re-pack still keeps the earlier stage.
+    lp2 = solve_relaxation(inst, travel, [(unmet, v1)], time_limit_s=5.0)
+    assert lp2 is not None and len(lp2.kept_duals) == 1 and lp2.kept_duals[0] >= 0
+    priced = improve(inst, better, travel, [(unmet, v1)], multipliers=lp2.kept_duals)
+    assert check_assignment(inst, priced) == []
+    assert stage_value(unmet, inst, priced) <= v1
+    assert stage_value(travel, inst, priced) <= stage_value(travel, inst, better)
+
+
+def test_repack_swaps_one_package_for_two():
+    """Only the exact re-pack finds it: drop the 6 h package to serve two 5 h ones."""
+    from optimiser.models.assign import _AssignmentModel
+    from optimiser.models.lp_warm_start import improve, stage_value
+
+    pkgs = [
+        simple_package("big", calls=6, duration_min=60),
+        simple_package("s1", calls=5, duration_min=60),
+        simple_package("s2", calls=5, duration_min=60),
+    ]
+    inst = _build(pkgs, [simple_provider("A", capacity_hours=10)], [[0.0, 0.0, 0.0]])
+    unmet = _AssignmentModel(inst).objective("unmet")
+    start = np.array([0, -1, -1])
+    assert improve(inst, start, unmet, [], repack=False).tolist() == [0, -1, -1]
+    repacked = improve(inst, start, unmet, [])
+    assert repacked.tolist() == [-1, 0, 0]
+    assert stage_value(unmet, inst, repacked) < stage_value(unmet, inst, start)
+    assert check_assignment(inst, repacked) == []

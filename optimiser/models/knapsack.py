@@ -1,0 +1,60 @@
+"""Exact 0/1 knapsack by dynamic programming over capacity, vectorised with NumPy.
+
+Used by the assignment local search to re-pack one provider at a time: which of its
+packages and of the waiting ones to serve, given its capacity in carer minutes. The table
+has one row per item and one column per unit of capacity; when that would exceed
+``max_cells`` the weights are rounded up and the capacity down to a coarser unit, so the
+answer always fits (it may then miss the exact optimum by a sliver of capacity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Largest DP table (items x capacity units) before weights are coarsened (about 40 MB).
+MAX_CELLS = 40_000_000
+
+
+def knapsack(
+    values: np.ndarray,
+    weights: np.ndarray,
+    capacity: int,
+    *,
+    max_cells: int = MAX_CELLS,
+) -> np.ndarray:
+    """Items to take (boolean mask) maximising total value with total weight <= capacity.
+
+    ``values`` are floats (items of value <= 0 are never taken), ``weights`` non-negative
+    integers, ``capacity`` an integer. Exact unless ``len(values) * (capacity + 1)`` exceeds
+    ``max_cells``, when weights and capacity are scaled to a coarser unit (weights rounded
+    up, capacity down), which keeps the chosen set within ``capacity``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.int64)
+    chosen = np.zeros(len(values), dtype=bool)
+    capacity = int(capacity)
+    if capacity < 0 or not len(values):
+        return chosen
+    useful = np.flatnonzero((values > 0) & (weights <= capacity))
+    if not len(useful):
+        return chosen
+    unit = max(1, int(np.ceil(len(useful) * (capacity + 1) / max_cells)))
+    w = -(-weights[useful] // unit)  # ceiling division
+    cap = capacity // unit
+    v = values[useful]
+    best = np.zeros(cap + 1)
+    take = np.zeros((len(useful), cap + 1), dtype=bool)
+    for j in range(len(useful)):
+        wj = int(w[j])
+        if wj > cap:
+            continue
+        with_j = best[: cap + 1 - wj] + v[j]
+        better = with_j > best[wj:]
+        take[j, wj:] = better
+        best[wj:] = np.where(better, with_j, best[wj:])
+    c = cap
+    for j in range(len(useful) - 1, -1, -1):
+        if take[j, c]:
+            chosen[useful[j]] = True
+            c -= int(w[j])
+    return chosen
