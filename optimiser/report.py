@@ -67,7 +67,8 @@ def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.Dat
         }
     for name, summary in summaries.items():
         columns[name] = {k: summary.get(k) for k, _ in COMPARE_KEYS}
-    table = pd.DataFrame(columns)
+    # Object dtype keeps counts as integers beside columns with gaps (no float upcast).
+    table = pd.DataFrame({n: pd.Series(c, dtype=object) for n, c in columns.items()})
     table.index = [label for _, label in COMPARE_KEYS]
     return table
 
