@@ -45,7 +45,7 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("affordable_pay_gbp_per_hour", "affordable pay [GBP/h]"),
     ("continuity_breaks", "continuity breaks"),
     ("solver_status", "solver status"),
-    ("optimality_gap", "optimality gap"),
+    ("optimality_gap", "optimality gap [%]"),
 )
 
 
@@ -67,6 +67,9 @@ def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.Dat
         }
     for name, summary in summaries.items():
         columns[name] = {k: summary.get(k) for k, _ in COMPARE_KEYS}
+        gap = columns[name]["optimality_gap"]
+        if isinstance(gap, int | float):  # a fraction in summary.json, a percentage here
+            columns[name]["optimality_gap"] = 100.0 * gap
     # Object dtype keeps counts as integers beside columns with gaps (no float upcast).
     table = pd.DataFrame({n: pd.Series(c, dtype=object) for n, c in columns.items()})
     table.index = [label for _, label in COMPARE_KEYS]
