@@ -25,7 +25,7 @@ from geodata.settings import MPH_TO_KPH, NetworkSettings
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 # Bump when the way a graph is built changes, so stale cached GraphML files are not reused.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 
 # Way tags the speed rules read, on top of OSMnx's defaults. Set once, here (STYLE habit 9).
 SPEED_TAGS = ("lit", "maxspeed:type", "source:maxspeed", "zone:maxspeed", "zone:traffic")
@@ -113,19 +113,25 @@ def edge_context(data: dict[str, Any]) -> str | None:
 
 
 def edge_speed_kph(data: dict[str, Any], settings: NetworkSettings) -> tuple[float, str]:
-    """The speed [km/h] of one edge and where it came from ('maxspeed', 'urban' or 'rural')."""
-    highways = [str(h) for h in _as_list(data.get("highway"))] or ["road"]
-    highway = highways[0]
+    """The speed [km/h] of one edge and where it came from ('maxspeed', 'urban' or 'rural').
+
+    A simplified edge may carry several road classes or speed limits (OSMnx merges them into a
+    list whose order varies from run to run); every rule here is order-free, so the same
+    extract always gives the same speeds: the mean of the tagged limits, else the mean of the
+    classes' defaults, capped at the highest cap of the classes when each has one.
+    """
+    highways = sorted({str(h) for h in _as_list(data.get("highway"))}) or ["road"]
     tagged = [parse_maxspeed_kph(v) for v in _as_list(data.get("maxspeed"))]
     tagged_kph = [v for v in tagged if v is not None]
     if tagged_kph:
-        speed, origin = sum(tagged_kph) / len(tagged_kph), "maxspeed"
+        speed, origin = sum(sorted(tagged_kph)) / len(tagged_kph), "maxspeed"
     else:
         context = edge_context(data) or settings.unknown_context
-        speed, origin = settings.default_speed_kph(highway, context), context
-    cap = settings.class_cap_kph.get(highway)
-    if cap is not None:
-        speed = min(speed, cap)
+        defaults = [settings.default_speed_kph(h, context) for h in highways]
+        speed, origin = sum(defaults) / len(defaults), context
+    caps = [settings.class_cap_kph.get(h) for h in highways]
+    if all(c is not None for c in caps):
+        speed = min(speed, max(c for c in caps if c is not None))
     return float(speed), origin
 
 
@@ -400,7 +406,8 @@ def load_network(
     ``source``: an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``), a GraphML file, a place name,
     or a shapely polygon (the last two download through OSMnx and need the internet). With
     ``cache_dir``, the built graph is kept there as GraphML keyed by the content hash of the
-    input and the settings, so each network is parsed once.
+    input and the settings, so each network is parsed once, and every run (the first too)
+    uses the graph as read from the cache.
     """
     settings = settings or NetworkSettings()
     if isinstance(source, str) and not _looks_like_path(source):
@@ -424,9 +431,10 @@ def load_network(
             return read_graph(cached)
         except InputError:  # an unreadable cache entry is rebuilt, not an input error
             cached.unlink(missing_ok=True)
-    G = build()
-    save_graph(G, cached)
-    return G
+    save_graph(build(), cached)
+    # Read back what was written, so the first run sees exactly the graph later runs load
+    # from the cache (same node and edge order, same attribute types): identical figures.
+    return read_graph(cached)
 
 
 # ---------------------------------------------------------------------------- summaries

@@ -95,6 +95,19 @@ def test_tiny_speed_rules(tiny: nx.MultiDiGraph) -> None:
             assert data["travel_time"] == pytest.approx(data["length"] / (kph / 3.6))
 
 
+def test_merged_edge_speed_does_not_depend_on_list_order() -> None:
+    """OSMnx merges differing tags of a simplified edge into lists in no fixed order: the
+    speed must be the same whatever the order (it was the first class once, and the demo's
+    figures then changed with Python's hash seed)."""
+    settings = NetworkSettings()
+    one = {"highway": ["residential", "unclassified"], "maxspeed": ["60 mph", "50 mph"]}
+    other = {"highway": ["unclassified", "residential"], "maxspeed": ["50 mph", "60 mph"]}
+    assert network.edge_speed_kph(one, settings) == network.edge_speed_kph(other, settings)
+    untagged = {"highway": ["residential", "unclassified"]}
+    reverse = {"highway": ["unclassified", "residential"]}
+    assert network.edge_speed_kph(untagged, settings) == network.edge_speed_kph(reverse, settings)
+
+
 def test_tiny_keeps_only_drivable_strongly_connected(tiny: nx.MultiDiGraph) -> None:
     """Footways, private roads, a one-way dead end and an island are all left out."""
     assert set(tiny.nodes) == {HUB, NORTH, SOUTH, EAST, WEST, SOUTH_WEST}
