@@ -5,6 +5,11 @@ packages and of the waiting ones to serve, given its capacity in carer minutes. 
 has one row per item and one column per unit of capacity; when that would exceed
 ``max_cells`` the weights are rounded up and the capacity down to a coarser unit, so the
 answer always fits (it may then miss the exact optimum by a sliver of capacity).
+
+Why not OR-Tools' own knapsack solver: its branch and bound is fast on random items, but on
+the re-pack problems (many packages of nearly equal value per minute) 7 of 100 providers hit
+a 1 s limit, a sweep took 9.7 s instead of 1.8 s here, and the 10,000 x 100 benchmark's gap
+rose from 0.24% to 0.56%. Its dynamic-programming solver was slower than this one.
 """
 
 from __future__ import annotations
