@@ -304,10 +304,9 @@ class _LocalSearch:
             pairs, pkg, here = pairs[sel], pkg[sel], here[sel]
             if not len(pairs):
                 continue
-            gain = (self.obj.unmet_coef[pkg] - self.obj.place_coef[pairs]).astype(np.float64)
+            obj_gain = self.obj.unmet_coef[pkg] - self.obj.place_coef[pairs]
             kept_gain = self.kept_unmet[:, pkg] - self.kept_place[:, pairs]
-            if len(self.multipliers):
-                gain = gain + self.multipliers @ kept_gain
+            gain = obj_gain + self.multipliers @ kept_gain
             room = int(self.remaining[k] + self.load[pairs[here]].sum())
             take = knapsack(gain, self.load[pairs], room)
             changed = take != here
@@ -315,9 +314,7 @@ class _LocalSearch:
                 continue
             # Placing an item lowers each objective by its gain; unplacing raises it.
             sign = np.where(take[changed], -1, 1)
-            d_obj = int(
-                (sign * (self.obj.unmet_coef[pkg] - self.obj.place_coef[pairs])[changed]).sum()
-            )
+            d_obj = int((sign * obj_gain[changed]).sum())
             d_kept = (kept_gain[:, changed] * sign).sum(axis=1)
             if d_obj >= 0 or (d_kept > self.slack).any():
                 continue
