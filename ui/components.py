@@ -13,7 +13,10 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from optimiser import service
 from optimiser.errors import HomecareError, InputError
+from ui import cache
+from ui.state import AppState
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
 AREAS_LAYER = "areas"
@@ -150,6 +153,14 @@ def stop_on_error(what: str) -> Iterator[None]:
         else:
             st.code(str(err), language=None)
         st.stop()
+
+
+def page_area(state: AppState) -> tuple[service.AreaData, pd.DataFrame]:
+    """Where every page starts: the demo area (the page stops with a message if it cannot
+    load) and the session's working zone table (the demo zones until the user changes them)."""
+    with stop_on_error("Loading the demo area"):
+        area = cache.demo_area()
+    return area, state.ensure_zone_table(area.zone_table, source="demo zones")
 
 
 def problems_list(problems: Sequence[Any]) -> None:

@@ -262,30 +262,21 @@ def _warm_hint(
     lp = solve_relaxation(instance, obj, kept, time_limit_s=budget_s * lp_share)
     bound = None
     prices = lp.kept_duals if lp is not None else None
+
+    def search(start: np.ndarray) -> np.ndarray:
+        limit = min(search_s, _left(deadline))
+        return improve(instance, start, obj, kept, time_limit_s=limit, multipliers=prices)
+
     if lp is not None:
         bound = lp.objective - 1e-6 * max(1.0, abs(lp.objective))
         rounded = _repair(
             instance, round_relaxation(instance, lp, obj), kept, min(search_s, _left(deadline))
         )
         if rounded is not None:
-            rounded = improve(
-                instance,
-                rounded,
-                obj,
-                kept,
-                time_limit_s=min(search_s, _left(deadline)),
-                multipliers=prices,
-            )
+            rounded = search(rounded)
             if stage_value(obj, instance, rounded) < current_value:
                 return rounded, bound, "lp rounding", lp
-    best = improve(
-        instance,
-        current,
-        obj,
-        kept,
-        time_limit_s=min(search_s, _left(deadline)),
-        multipliers=prices,
-    )
+    best = search(current)
     if stage_value(obj, instance, best) < current_value:
         return best, bound, "local search", lp
     return current, bound, "previous", lp

@@ -11,9 +11,7 @@ from ui.state import get_state
 NO_PROVIDER = "(no provider yet)"
 
 state = get_state()
-with components.stop_on_error("Loading the demo area"):
-    area = cache.demo_area()
-table = state.ensure_zone_table(area.zone_table, source="demo zones")
+area, table = components.page_area(state)
 
 st.title("Brokerage")
 st.caption(

@@ -20,9 +20,7 @@ CHARTED = {
 }
 
 state = get_state()
-with components.stop_on_error("Loading the demo area"):
-    area = cache.demo_area()
-table = state.ensure_zone_table(area.zone_table, source="demo zones")
+area, table = components.page_area(state)
 n_zones = int(table["zone_id"].nunique())
 
 st.title("Scenarios")

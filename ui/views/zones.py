@@ -31,9 +31,7 @@ def _apply_move(area_names: dict[str, str], zone_names: dict[str, str]) -> None:
     )
 
 
-with components.stop_on_error("Loading the demo area"):
-    area = cache.demo_area()
-table = state.ensure_zone_table(area.zone_table, source="demo zones")
+area, table = components.page_area(state)
 
 facts = area.summary()
 st.title("Zones")
