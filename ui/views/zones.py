@@ -147,21 +147,18 @@ st.dataframe(result.by_zone, hide_index=True)
 
 with st.expander("Zone files (for QGIS): download or upload", expanded=False):
     st.write(f"Current zones: {state.zone_source}.")
-    left, right = st.columns(2)
-    left.download_button(
-        "Download zones (GeoJSON)",
-        data=cache.zones_download(area, table, "geojson"),
-        file_name="zones.geojson",
-        mime="application/geo+json",
-        key="zones_dl_geojson",
+    downloads = (
+        ("GeoJSON", "geojson", "application/geo+json"),
+        ("GeoPackage", "gpkg", "application/geopackage+sqlite3"),
     )
-    right.download_button(
-        "Download zones (GeoPackage)",
-        data=cache.zones_download(area, table, "gpkg"),
-        file_name="zones.gpkg",
-        mime="application/geopackage+sqlite3",
-        key="zones_dl_gpkg",
-    )
+    for column, (label, fmt, mime) in zip(st.columns(2), downloads, strict=True):
+        column.download_button(
+            f"Download zones ({label})",
+            data=cache.zones_download(area, table, fmt),
+            file_name=f"zones.{fmt}",
+            mime=mime,
+            key=f"zones_dl_{fmt}",
+        )
     upload = st.file_uploader(
         "Upload zones (GeoJSON, GeoPackage or CSV with area_code and zone_id)",
         type=["geojson", "json", "gpkg", "csv"],
