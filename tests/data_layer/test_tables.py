@@ -36,6 +36,7 @@ from optimiser.data.tables import (
     write_zones,
     zones_to_frame,
 )
+from optimiser.data.tables.writers import text_frame
 from optimiser.data.visits_syntax import canonical_visits
 from optimiser.errors import InputError
 
@@ -501,7 +502,7 @@ def test_packages_frame_round_trip(packages: list[Package]) -> None:
     """packages_from_frame(packages_to_frame(p)) == p, also through the exact text of a CSV."""
     frame = packages_to_frame(packages)
     assert packages_from_frame(frame) == tuple(packages)
-    text = tables._text_frame(frame)
+    text = text_frame(frame)
     assert packages_from_frame(text) == tuple(packages)
 
 
