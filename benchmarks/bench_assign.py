@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimiser.data.domain import AssignmentRules, Scenario, SolverSettings
+from optimiser.demo.synthetic import synthetic_area
 from optimiser.models.assign import solve_assignment
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import build_instance
-from optimiser.demo.synthetic import synthetic_area
 from optimiser.models.validate import check_assignment
 
 DEFAULT_SIZES = "1000x20,5000x50,10000x100"
