@@ -8,7 +8,7 @@ draws denser synthetic demand on the same geography, labelled synthetic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -184,10 +184,6 @@ def build_demo(
         )
     zones = zones_from_table(table, inputs.areas)
     lead_of = {z.zone_id: z.lead_providers for z in zones}
-    providers = tuple(
-        _with_zones(p, frozenset(z for z, leads in lead_of.items() if p.provider_id in leads))
-        for p in providers
-    )
 
     # Where people live: allocate to areas, then place at buildings or on road edges.
     areas = inputs.areas.copy()
@@ -296,10 +292,6 @@ def build_demo(
         seed=seed,
         scale=scale,
     )
-
-
-def _with_zones(p: Provider, zones: frozenset[str]) -> Provider:
-    return replace(p, zones=zones)
 
 
 def generate_demo(

@@ -85,10 +85,11 @@ class Checker:
                 if not blank.all():
                     rows = [i + 1 for i, b in enumerate(blank.tolist()) if not b]
                     listed = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+                    where = f"row {listed}" if len(rows) == 1 else f"rows {listed}"
                     self.add(
                         None,
                         name,
-                        f"column '{name}' is no longer read (filled on rows {listed}): "
+                        f"column '{name}' is no longer read (filled on {where}): "
                         f"{schema.retired[name]}",
                     )
             else:

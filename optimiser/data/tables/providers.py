@@ -33,7 +33,6 @@ def _provider(r: Row) -> Provider:
         travel_paid=v["travel_paid"],
         mileage_gbp_per_mile=v["mileage_gbp_per_mile"],
         skills=v["skills"],
-        zones=frozenset(v["zones"]),
     )
 
 

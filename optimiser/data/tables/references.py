@@ -20,11 +20,10 @@ def reference_problems(
 ) -> list[Problem]:
     """Every broken link between the three tables (row is None: records carry no row numbers).
 
-    Checks: packages' current_provider and zone_id exist; providers' zones exist; zones' lead
-    providers exist; each
+    Checks: packages' current_provider and zone_id exist; zones' lead providers exist; each
     package lies inside some zone (only when zones have geometries).
     """
-    src_pk, src_pr, src_z = sources
+    src_pk, _src_pr, src_z = sources
     provider_ids = [p.provider_id for p in providers]
     zone_ids = [z.zone_id for z in zones]
     pset, zset = set(provider_ids), set(zone_ids)
@@ -48,17 +47,6 @@ def reference_problems(
                     "zone_id",
                     f"package '{p.package_id}': zone '{p.zone_id}' is not in the zones table"
                     f"{did_you_mean(p.zone_id, zone_ids)}",
-                )
-            )
-    for pr in providers:
-        for zid in sorted(pr.zones - zset):
-            problems.append(
-                Problem(
-                    src_pr,
-                    None,
-                    "zones",
-                    f"provider '{pr.provider_id}': zone '{zid}' is not in the zones table"
-                    f"{did_you_mean(zid, zone_ids)}",
                 )
             )
     for z in zones:

@@ -283,9 +283,12 @@ PROVIDERS = TableSchema(
             default=0.45,
         ),
         Column("skills", Kind.TAGS, default=frozenset()),
-        Column("zones", Kind.ID_LIST, default=()),
         POSTCODE,
     ),
+    retired={
+        "zones": "the zones a provider leads are set in the zones table's lead_providers "
+        "column; move the ids there and delete this column",
+    },
 )
 
 #: The zone-to-area table (one row per area). Blank name, kind (after the first row),

@@ -74,7 +74,6 @@ def providers_to_frame(providers: Iterable[Provider]) -> pd.DataFrame:
             "travel_paid": bool(p.travel_paid),
             "mileage_gbp_per_mile": float(p.mileage_gbp_per_mile),
             "skills": ";".join(sorted(p.skills)),
-            "zones": ";".join(sorted(p.zones)),
         }
         for p in providers
     ]
