@@ -1,7 +1,7 @@
 """Benchmark the CP-SAT assignment against the greedy brokerage baseline on synthetic areas.
 
 Sizes are paired (packages x providers): 1,000 x 20, 5,000 x 50, 10,000 x 100 (ISSUE-NOTES).
-Instances come from ``optimiser.models.synthetic`` (towns in a 40 km square, travel =
+Instances come from ``optimiser.demo.synthetic`` (towns in a 40 km square, travel =
 haversine km x 1.3 detour at 50 km/h; capacity 90% of demand), with spot zoning, continuity
 released (the hardest case: every package may move) and the 8 nearest providers per package as
 candidates. Prints one row per size and ends with the RESULT line for the largest size.
@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimiser.data.domain import AssignmentRules, Scenario, SolverSettings
+from optimiser.demo.synthetic import synthetic_area
 from optimiser.models.assign import solve_assignment
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import build_instance
-from optimiser.models.synthetic import synthetic_area
 from optimiser.models.validate import check_assignment
 
 DEFAULT_SIZES = "1000x20,5000x50,10000x100"

@@ -37,7 +37,7 @@ try:
 except ImportError:  # TEMP while costing lands
     costing = None
 from optimiser.data import config as cfgmod
-from optimiser.data import demand, tables
+from optimiser.data import tables
 from optimiser.data.domain import (
     CostModel,
     Package,
@@ -50,6 +50,7 @@ from optimiser.data.domain import (
     ZonePolicy,
     ZoneRule,
 )
+from optimiser.demo.area import generate_demo
 from optimiser.errors import InputError, Problem, SolverError
 from optimiser.models.assign import solve_assignment
 from optimiser.models.carer_rounds import RoundsOptions, plan_rounds
@@ -153,7 +154,7 @@ class AreaData:
 def zones_from_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
     """Zone records from the zone-to-area table (validated) and the small areas' polygons."""
     _check_zone_table(zone_table, areas)
-    return demand.zones_from_table(zone_table, areas)
+    return tables.zones_from_table(zone_table, areas)
 
 
 def _check_zone_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
@@ -346,7 +347,7 @@ def load_demo_area(
     progress = progress or _noop
     data_dir = Path(data_dir) if data_dir is not None else cfgmod.data_dir()
     progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
-    demo = demand.generate_demo(data_dir, seed=seed, scale=scale)
+    demo = generate_demo(data_dir, seed=seed, scale=scale)
     net_settings, travel_settings = network_settings()
     src = network if network is not None else data_dir / "osm" / "rutland-latest.osm.pbf"
     progress(0.2, f"loading road network {Path(str(src)).name}")
@@ -866,7 +867,7 @@ def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = _noop) -
             seed=cfg.seed, scale=cfg.demo_scale, network=cfg.network, progress=progress
         )
         if cfg.zones is not None and Path(cfg.zones).suffix.lower() == ".csv":
-            table = demand.read_zone_table(cfg.zones)
+            table = tables.read_zone_table(cfg.zones)
             _check_zone_table(table, area.areas)
             area = dataclasses.replace(area, zone_table=table)
         return area
@@ -888,7 +889,7 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = _noop) ->
     assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
     packages = tables.read_packages(cfg.packages, postcode_lookup=cfg.postcode_lookup)
     providers = tables.read_providers(cfg.providers)
-    zone_table = demand.read_zone_table(cfg.zones)
+    zone_table = tables.read_zone_table(cfg.zones)
     areas = read_areas(cfg.areas, code_field=cfg.area_code_field)
     net_settings, travel_settings = network_settings(cfg.network_settings)
     progress(0.2, f"loading road network {cfg.network}")

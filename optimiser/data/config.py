@@ -49,6 +49,7 @@ from optimiser.data.domain import (
 from optimiser.errors import ConfigError, Problem
 
 __all__ = [
+    "CONFIG_DIR",
     "ScenarioConfig",
     "cache_dir",
     "data_dir",
@@ -67,6 +68,10 @@ _TOP = ("scenario", "inputs", "output", "zones", "rules", "costs", "solver", "ro
 def repo_root() -> Path:
     """The folder holding the ``optimiser`` package (the project's root)."""
     return Path(optimiser.__file__).resolve().parents[1]
+
+
+#: The project's own configs folder (demo parameters, zone table, providers, scenarios).
+CONFIG_DIR = repo_root() / "configs"
 
 
 def data_dir() -> Path:

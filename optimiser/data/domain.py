@@ -235,7 +235,6 @@ class Provider:
     travel_paid: bool = True
     mileage_gbp_per_mile: float = 0.45
     skills: frozenset[str] = frozenset()
-    zones: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         pid = self.provider_id

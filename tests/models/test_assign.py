@@ -19,11 +19,11 @@ from optimiser.data.domain import (
     ZonePolicy,
     ZoneRule,
 )
+from optimiser.demo.synthetic import simple_package, simple_provider, synthetic_area
 from optimiser.errors import InfeasibleError
 from optimiser.models.assign import STAGES, solve_assignment
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
-from optimiser.models.synthetic import simple_package, simple_provider, synthetic_area
 from optimiser.models.travel_estimate import TravelEstimateParams
 from optimiser.models.validate import check_assignment, objective_values
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from optimiser.data.domain import AssignmentRules, Priority, Scenario
+from optimiser.demo.synthetic import simple_package, simple_provider, synthetic_area
 from optimiser.models.greedy import brokerage_order, greedy_assignment
 from optimiser.models.instance import build_instance
-from optimiser.models.synthetic import simple_package, simple_provider, synthetic_area
 from optimiser.models.travel_estimate import TravelEstimateParams
 from optimiser.models.validate import check_assignment
 

@@ -13,10 +13,10 @@ from optimiser.data.domain import (
     ZonePolicy,
     ZoneRule,
 )
+from optimiser.demo.synthetic import simple_package, simple_provider
 from optimiser.errors import InfeasibleError, InputError
 from optimiser.models.instance import build_instance, to_int
 from optimiser.models.reasons import UnmetReason, unmet_reasons, unmet_table
-from optimiser.models.synthetic import simple_package, simple_provider
 from optimiser.models.travel_estimate import TravelEstimateParams
 
 #: Travel estimate reduced to the office leg, so weekly travel = office minutes x legs.

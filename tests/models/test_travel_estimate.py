@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from optimiser.data.domain import Scenario, Zone, ZoneKind
+from optimiser.demo.synthetic import simple_package, simple_provider
 from optimiser.models.instance import build_instance
-from optimiser.models.synthetic import simple_package, simple_provider
 from optimiser.models.travel_estimate import (
     KM_PER_MILE,
     TravelEstimateParams,

@@ -6,8 +6,8 @@ rural share spread uniformly. Travel is straight-line (haversine) distance times
 factor of 1.3 at 50 km/h: ``km = haversine_km * 1.3``, ``min = km / 50 * 60``. These are
 assumptions for benchmarking only, not a model of any real area.
 
-Package shapes follow DOMAIN.md: 1-4 calls a day, calls of 15/30/45/60 minutes with 30 the
-most common, about 11 contact hours a week on average (DOMAIN.md: 10.8-14 h); 8% double-handed,
+Package shapes (assumptions, like the rest): 1-4 calls a day, calls of 15/30/45/60 minutes with
+30 the most common, about 11 contact hours a week on average; 8% double-handed,
 15% of waiting packages are hospital discharges, 70% of packages are active with a provider.
 Provider capacity is scaled so total capacity is ``capacity_ratio`` times the estimated demand
 (carer hours plus travel), so that some demand stays unmet and the optimiser has choices.
