@@ -9,7 +9,7 @@ the package needs; the scenario's zone rule allows the provider there (zoned: le
 only, or others at a penalty when ``non_lead_penalty`` is set); the provider's office lies
 within ``travel_limit_min`` one way; then at most ``max_candidates`` nearest survivors are kept.
 A package with no surviving pair records why (``prune_reason``), in the order of
-:class:`~optimiser.models.reasons.UnmetReason`. Active packages whose continuity is not released
+:class:`~optimiser.data.domain.UnmetReason`. Active packages whose continuity is not released
 keep exactly one pair, with their current provider, whatever the rules (existing contracts).
 """
 
@@ -26,13 +26,13 @@ from optimiser.data.domain import (
     Priority,
     Provider,
     Scenario,
+    UnmetReason,
     Zone,
     ZoneKind,
     ZoneRule,
 )
 from optimiser.errors import InfeasibleError, InputError, Problem
-from optimiser.models.reasons import UnmetReason
-from optimiser.models.travel_estimate import TravelEstimateParams, nearest_other, per_visit_travel
+from optimiser.models.travel_formula import TravelEstimateParams, nearest_other, per_visit_travel
 
 #: Unmet weights are stored in thousandths of a weight unit per contact minute.
 WEIGHT_SCALE = 1000

@@ -24,7 +24,7 @@ from optimiser.models.assign import STAGES, solve_assignment
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
 from optimiser.models.synthetic import simple_package, simple_provider, synthetic_area
-from optimiser.models.travel_estimate import TravelEstimateParams
+from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.models.validate import check_assignment, objective_values
 
 #: One worker and a seed: deterministic runs (STYLE.md habit 5).

@@ -8,7 +8,7 @@ from optimiser.data.domain import AssignmentRules, Priority, Scenario
 from optimiser.models.greedy import brokerage_order, greedy_assignment
 from optimiser.models.instance import build_instance
 from optimiser.models.synthetic import simple_package, simple_provider, synthetic_area
-from optimiser.models.travel_estimate import TravelEstimateParams
+from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.models.validate import check_assignment
 
 OFFICE_ONLY = TravelEstimateParams(office_weight=1.0, min_leg_min=0.0, min_leg_km=0.0)
