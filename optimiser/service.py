@@ -58,7 +58,8 @@ from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
 from optimiser.models.reasons import unmet_reasons
 from optimiser.models.solution import AssignmentSolution
-from optimiser.models.travel_estimate import TravelEstimateParams, TravelFigures, estimate_travel
+from optimiser.models.travel_estimate import TravelFigures, estimate_travel
+from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.models.validate import check_assignment
 from optimiser.result import ScenarioResult
 

@@ -66,6 +66,34 @@ class ZoneRule(StrEnum):
     ZONED = "zoned"
 
 
+class UnmetReason(StrEnum):
+    """Why a package is left unmet, in the order the reasons are tested; ``text`` for people.
+
+    The first three are the pruning steps that remove candidate providers when the assignment
+    instance is built (no provider with the skill; none allowed in the zone; none within the
+    travel limit); a package that kept candidates but was still not placed has "no capacity
+    left".
+    """
+
+    NO_SKILL = "no_skill"
+    NO_ZONE_PROVIDER = "no_zone_provider"
+    BEYOND_TRAVEL_LIMIT = "beyond_travel_limit"
+    NO_CAPACITY = "no_capacity"
+
+    @property
+    def text(self) -> str:
+        """The reason as a broker would say it."""
+        return _UNMET_TEXT[self]
+
+
+_UNMET_TEXT = {
+    UnmetReason.NO_SKILL: "no provider with the skill",
+    UnmetReason.NO_ZONE_PROVIDER: "no provider allowed in the zone",
+    UnmetReason.BEYOND_TRAVEL_LIMIT: "no provider within the travel limit",
+    UnmetReason.NO_CAPACITY: "no capacity left",
+}
+
+
 def _check(cond: bool, record: str, ident: str, fld: str, message: str) -> None:
     if not cond:
         raise ValueError(f"{record} '{ident}': field '{fld}' {message}")

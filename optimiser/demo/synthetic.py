@@ -30,7 +30,7 @@ from optimiser.data.domain import (
     Zone,
     ZoneKind,
 )
-from optimiser.models.travel_estimate import per_visit_travel
+from optimiser.models.travel_formula import per_visit_travel
 
 DETOUR = 1.3
 SPEED_KPH = 50.0

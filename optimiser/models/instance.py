@@ -9,7 +9,7 @@ the package needs; the scenario's zone rule allows the provider there (zoned: le
 only, or others at a penalty when ``non_lead_penalty`` is set); the provider's office lies
 within ``travel_limit_min`` one way; then at most ``max_candidates`` nearest survivors are kept.
 A package with no surviving pair records why (``prune_reason``), in the order of
-:class:`~optimiser.models.reasons.UnmetReason`. Active packages whose continuity is not released
+:class:`~optimiser.data.domain.UnmetReason`. Active packages whose continuity is not released
 keep exactly one pair, with their current provider, whatever the rules (existing contracts).
 """
 
@@ -26,13 +26,13 @@ from optimiser.data.domain import (
     Priority,
     Provider,
     Scenario,
+    UnmetReason,
     Zone,
     ZoneKind,
     ZoneRule,
 )
 from optimiser.errors import InfeasibleError, InputError, Problem
-from optimiser.models.reasons import UnmetReason
-from optimiser.models.travel_estimate import TravelEstimateParams, nearest_other, per_visit_travel
+from optimiser.models.travel_formula import TravelEstimateParams, nearest_leg, per_visit_travel
 
 #: Unmet weights are stored in thousandths of a weight unit per contact minute.
 WEIGHT_SCALE = 1000
@@ -52,6 +52,13 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     arr = np.ascontiguousarray(arr)
     arr.setflags(write=False)
     return arr
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    """A read-only view of a caller's array (the caller's own array stays writable)."""
+    view = np.asarray(arr, dtype=np.float64).view()
+    view.setflags(write=False)
+    return view
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +81,8 @@ class AssignmentInstance:
     ``pair_cost_pence`` [pence/week the council pays], ``pair_penalty`` [centi-units/week of
     the soft-zoning penalty, 0 for allowed pairs], ``pair_load_min`` [capacity used: carer min +
     travel min per week].
+
+    ``records`` are the inputs it was compiled from, which the checker re-reads.
     """
 
     package_ids: tuple[str, ...]
@@ -98,6 +107,7 @@ class AssignmentInstance:
     pair_travel_m: np.ndarray
     pair_cost_pence: np.ndarray
     pair_penalty: np.ndarray
+    records: AssignmentRecords
     release_continuity: bool = False
     travel_limit_min: float = 45.0
     max_candidates: int | None = None
@@ -178,22 +188,24 @@ class AssignmentInstance:
         return np.arange(lo, hi)
 
 
-def _check_shape(problems: list[Problem], name: str, arr: np.ndarray, shapes: list[tuple]) -> None:
-    if arr.shape not in shapes:
-        want = " or ".join(str(s) for s in shapes)
-        problems.append(Problem("travel matrix", None, name, f"shape {arr.shape}, expected {want}"))
+@dataclass(frozen=True, eq=False)
+class AssignmentRecords:
+    """The records and travel arrays an instance was compiled from, as given (read-only).
 
+    Kept on the instance so that the solver-independent checker
+    (:func:`optimiser.models.validate.check_assignment`) re-derives every rule from them rather
+    than trusting the compiled candidate pairs. Shapes and units as in :func:`build_instance`.
+    """
 
-def _nearest(
-    pkg: np.ndarray | None, n: int, name: str, problems: list[Problem]
-) -> np.ndarray | None:
-    if pkg is None:
-        return np.full(n, np.nan)
-    arr = np.asarray(pkg, dtype=np.float64)
-    _check_shape(problems, name, arr, [(n, n), (n,)])
-    if arr.shape == (n, n):
-        return nearest_other(arr)
-    return arr if arr.shape == (n,) else None
+    packages: tuple[Package, ...]
+    providers: tuple[Provider, ...]
+    zones_by_id: Mapping[str, Zone]
+    scenario: Scenario
+    office_min: np.ndarray
+    office_km: np.ndarray
+    pkg_min: np.ndarray | None
+    pkg_km: np.ndarray | None
+    travel_params: TravelEstimateParams
 
 
 def build_instance(
@@ -221,22 +233,125 @@ def build_instance(
     Raises ``InputError`` (every problem at once) for empty inputs, shape mismatches, duplicate
     ids, unknown zones or current providers; ``InfeasibleError`` when packages that must stay
     with their current provider (continuity not released) already exceed its capacity.
+
+    The steps, one helper per rule, in order: per-package demand, unmet weights (priority),
+    continuity; then the pruning rules as (P, N) masks (skills, zone rule, travel limit), the
+    reasons of packages left with no pair, the candidate pairs; then per-pair travel, cost and
+    soft-zoning penalty; last, the capacity check of packages that must stay.
     """
+    # --- data ---------------------------------------------------------------------------
     travel_params = travel_params or TravelEstimateParams()
+    office_min = np.asarray(office_min, dtype=np.float64)
+    office_km = np.asarray(office_km, dtype=np.float64)
+    prov_index = _check_inputs(
+        packages, providers, zones_by_id, office_min, office_km, pkg_min, pkg_km, max_candidates
+    )
+    n = len(packages)
+    near_min, near_km = nearest_leg(pkg_min, n), nearest_leg(pkg_km, n)
+    rules, policy = scenario.rules, scenario.zone_policy
+
+    # --- per package ----------------------------------------------------------------------
+    contact_min, carer_min, carer_visits = _demand(packages)
+    unmet_weight = _unmet_weights(packages, scenario)
+    current, active, fixed = _continuity(packages, prov_index, rules.release_continuity)
+    rural, uplift = _zone_facts(packages, zones_by_id)
+    capacity_min = to_int([pr.capacity_hours for pr in providers], 60.0)
+
+    # --- pruning rules, (P, N) masks ------------------------------------------------------
+    skill_ok = _skill_rule(packages, providers)
+    zone_ok, penalised = _zone_rule(packages, providers, zones_by_id, scenario)
+    reach_ok = _travel_limit_rule(office_min, rules.travel_limit_min)
+    prune_reason = _prune_reasons(skill_ok, zone_ok, reach_ok, fixed)
+    pair_pkg, pair_prov = _candidate_pairs(
+        skill_ok & zone_ok & reach_ok, office_min, current, fixed, max_candidates
+    )
+
+    # --- per candidate pair ---------------------------------------------------------------
+    pair_travel_min, pair_travel_m = _pair_travel(
+        pair_pkg, pair_prov, office_min, office_km, near_min, near_km, carer_visits, travel_params
+    )
+    price = np.array([pr.price_gbp_per_hour for pr in providers])
+    pair_cost_pence = _pair_cost(pair_pkg, pair_prov, price, uplift, carer_min)
+    pair_penalty = _pair_penalty(pair_pkg, pair_prov, penalised, policy.non_lead_penalty, carer_min)
+
+    inst = AssignmentInstance(
+        package_ids=tuple(pk.package_id for pk in packages),
+        provider_ids=tuple(pr.provider_id for pr in providers),
+        contact_min=_frozen(contact_min),
+        carer_min=_frozen(carer_min),
+        carer_visits=_frozen(carer_visits),
+        unmet_weight=_frozen(unmet_weight),
+        hospital=_frozen(
+            np.array([pk.priority is Priority.HOSPITAL_DISCHARGE for pk in packages], bool)
+        ),
+        days_waiting=_frozen(to_int([pk.days_waiting for pk in packages])),
+        active=_frozen(active),
+        current=_frozen(current),
+        fixed=_frozen(fixed),
+        rural=_frozen(rural),
+        zone_ids=tuple(pk.zone_id for pk in packages),
+        prune_reason=tuple(prune_reason),
+        capacity_min=_frozen(capacity_min),
+        pair_pkg=_frozen(pair_pkg),
+        pair_prov=_frozen(pair_prov),
+        pair_office_min=_frozen(office_min[pair_prov, pair_pkg]),
+        pair_travel_min=_frozen(pair_travel_min),
+        pair_travel_m=_frozen(pair_travel_m),
+        pair_cost_pence=_frozen(pair_cost_pence),
+        pair_penalty=_frozen(pair_penalty),
+        records=AssignmentRecords(
+            packages=tuple(packages),
+            providers=tuple(providers),
+            zones_by_id=zones_by_id,
+            scenario=scenario,
+            office_min=_read_only(office_min),
+            office_km=_read_only(office_km),
+            pkg_min=None if pkg_min is None else _read_only(pkg_min),
+            pkg_km=None if pkg_km is None else _read_only(pkg_km),
+            travel_params=travel_params,
+        ),
+        release_continuity=rules.release_continuity,
+        travel_limit_min=rules.travel_limit_min,
+        max_candidates=max_candidates,
+        travel_params=travel_params,
+    )
+    check_fixed_capacity(inst)
+    return inst
+
+
+# --- input checks ---------------------------------------------------------------------------
+
+
+def _check_shape(problems: list[Problem], name: str, arr: np.ndarray, shapes: list[tuple]) -> None:
+    if arr.shape not in shapes:
+        want = " or ".join(str(s) for s in shapes)
+        problems.append(Problem("travel matrix", None, name, f"shape {arr.shape}, expected {want}"))
+
+
+# Inputs are whole: packages and providers exist, arrays have the right shapes, ids are unique,
+# and every zone and current provider a package names exists. Every problem is raised at once.
+# Returns each provider id's index.
+def _check_inputs(
+    packages: Sequence[Package],
+    providers: Sequence[Provider],
+    zones_by_id: Mapping[str, Zone],
+    office_min: np.ndarray,
+    office_km: np.ndarray,
+    pkg_min: np.ndarray | None,
+    pkg_km: np.ndarray | None,
+    max_candidates: int | None,
+) -> dict[str, int]:
     n, p = len(packages), len(providers)
     problems: list[Problem] = []
     if n == 0:
         problems.append(Problem("packages", None, None, "no packages to assign"))
     if p == 0:
         problems.append(Problem("providers", None, None, "no providers to assign packages to"))
-    office_min = np.asarray(office_min, dtype=np.float64)
-    office_km = np.asarray(office_km, dtype=np.float64)
     _check_shape(problems, "office_min", office_min, [(p, n)])
     _check_shape(problems, "office_km", office_km, [(p, n)])
-    near_min = _nearest(pkg_min, n, "pkg_min", problems)
-    near_km = _nearest(pkg_km, n, "pkg_km", problems)
-    if pkg_km is None and pkg_min is not None and near_min is not None:
-        near_km = np.full(n, np.nan)
+    for name, home in (("pkg_min", pkg_min), ("pkg_km", pkg_km)):
+        if home is not None:
+            _check_shape(problems, name, np.asarray(home, dtype=np.float64), [(n, n), (n,)])
     if max_candidates is not None and max_candidates < 1:
         problems.append(Problem("build_instance", None, "max_candidates", "must be >= 1"))
 
@@ -267,23 +382,37 @@ def build_instance(
             )
     if problems:
         raise InputError(problems)
-    assert near_min is not None and near_km is not None
+    return prov_index
 
-    rules = scenario.rules
-    policy = scenario.zone_policy
-    release = rules.release_continuity
 
-    # --- per-package data -------------------------------------------------------------
+# --- per package ----------------------------------------------------------------------------
+
+
+# Demand per week: contact minutes count a call once; carer minutes and carer-visits (travel
+# legs) count a double-handed call twice, once per carer.
+def _demand(packages: Sequence[Package]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     contact_min = to_int([sum(v.duration_min for v in pk.visits) for pk in packages])
     carer_min = to_int([sum(v.carer_minutes for v in pk.visits) for pk in packages])
     carer_visits = to_int([sum(v.carers for v in pk.visits) for pk in packages])
+    return contact_min, carer_min, carer_visits
+
+
+# Priority weights: each contact minute left unmet costs the package's priority weight plus the
+# wait weight per day it has waited (at least one milli-weight, so no need is free to drop).
+def _unmet_weights(packages: Sequence[Package], scenario: Scenario) -> np.ndarray:
+    rules = scenario.rules
     weights = [
         rules.priority_weight.get(pk.priority, 1.0) + rules.wait_weight_per_day * pk.days_waiting
         for pk in packages
     ]
-    unmet_weight = np.maximum(to_int(weights, WEIGHT_SCALE), 1)
-    hospital = np.array([pk.priority is Priority.HOSPITAL_DISCHARGE for pk in packages], bool)
-    days_waiting = to_int([pk.days_waiting for pk in packages])
+    return np.maximum(to_int(weights, WEIGHT_SCALE), 1)
+
+
+# Continuity: an active package has a current provider; unless continuity is released it is
+# fixed, and stays with that provider whatever the other rules say (an existing contract).
+def _continuity(
+    packages: Sequence[Package], prov_index: Mapping[str, int], release: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     current = np.array(
         [
             prov_index[pk.current_provider] if pk.current_provider is not None else -1
@@ -293,6 +422,13 @@ def build_instance(
     )
     active = np.array([pk.status is PackageStatus.ACTIVE for pk in packages], bool) & (current >= 0)
     fixed = active & (not release)
+    return current, active, fixed
+
+
+# Zone facts of each package: whether its zone is rural, and the zone's rate uplift [%].
+def _zone_facts(
+    packages: Sequence[Package], zones_by_id: Mapping[str, Zone]
+) -> tuple[np.ndarray, np.ndarray]:
     rural = np.array(
         [
             pk.zone_id is not None and zones_by_id[pk.zone_id].kind is ZoneKind.RURAL
@@ -303,41 +439,72 @@ def build_instance(
     uplift = np.array(
         [zones_by_id[pk.zone_id].rate_uplift_pct if pk.zone_id else 0.0 for pk in packages]
     )
-    capacity_min = to_int([pr.capacity_hours for pr in providers], 60.0)
-    price = np.array([pr.price_gbp_per_hour for pr in providers])
+    return rural, uplift
 
-    # --- pruning masks (P x N) ------------------------------------------------------------
-    skill_ok = np.zeros((p, n), dtype=bool)
+
+# --- pruning rules --------------------------------------------------------------------------
+
+
+# Candidates by skill: a provider may serve a package only if it has every skill the package
+# needs.
+def _skill_rule(packages: Sequence[Package], providers: Sequence[Provider]) -> np.ndarray:
+    skill_ok = np.zeros((len(providers), len(packages)), dtype=bool)
     by_needs: dict[frozenset[str], list[int]] = {}
     for i, pk in enumerate(packages):
         by_needs.setdefault(pk.needs, []).append(i)
     for needs, idx in by_needs.items():
         mask = np.array([needs <= pr.skills for pr in providers], dtype=bool)
         skill_ok[:, idx] = mask[:, None]
+    return skill_ok
+
+
+# Zone rule: where the scenario zones a package's area, only the zone's lead providers may serve
+# it (a package outside every zone has no leads); with a non-lead penalty set, the others may
+# too, at that penalty. Returns (allowed, penalised).
+def _zone_rule(
+    packages: Sequence[Package],
+    providers: Sequence[Provider],
+    zones_by_id: Mapping[str, Zone],
+    scenario: Scenario,
+) -> tuple[np.ndarray, np.ndarray]:
+    policy = scenario.zone_policy
+    p, n = len(providers), len(packages)
     zone_ok = np.ones((p, n), dtype=bool)
     penalised = np.zeros((p, n), dtype=bool)
     lead_masks: dict[str | None, np.ndarray] = {}
     for i, pk in enumerate(packages):
-        if policy.rule_for(pk.zone_id) is ZoneRule.ZONED:
-            if pk.zone_id not in lead_masks:
-                zone = zones_by_id[pk.zone_id] if pk.zone_id else None
-                leads = set(zone.lead_providers) if zone else set()
-                lead_masks[pk.zone_id] = np.array(
-                    [pr.provider_id in leads for pr in providers], dtype=bool
-                )
-            lead_mask = lead_masks[pk.zone_id]
-            if policy.non_lead_penalty is None:
-                zone_ok[:, i] = lead_mask
-            else:
-                penalised[:, i] = ~lead_mask
-    reach_ok = np.isfinite(office_min) & (office_min <= rules.travel_limit_min)
-    allowed = skill_ok & zone_ok & reach_ok
+        if policy.rule_for(pk.zone_id) is not ZoneRule.ZONED:
+            continue
+        if pk.zone_id not in lead_masks:
+            zone = zones_by_id[pk.zone_id] if pk.zone_id else None
+            leads = set(zone.lead_providers) if zone else set()
+            lead_masks[pk.zone_id] = np.array(
+                [pr.provider_id in leads for pr in providers], dtype=bool
+            )
+        lead_mask = lead_masks[pk.zone_id]
+        if policy.non_lead_penalty is None:
+            zone_ok[:, i] = lead_mask
+        else:
+            penalised[:, i] = ~lead_mask
+    return zone_ok, penalised
 
-    prune_reason = [""] * n
+
+# Travel limit: the provider's office lies within the limit of the home, one way, by road.
+def _travel_limit_rule(office_min: np.ndarray, travel_limit_min: float) -> np.ndarray:
+    return np.isfinite(office_min) & (office_min <= travel_limit_min)
+
+
+# Why a package lost every candidate, in the order of UnmetReason: no provider with the skill;
+# none of those allowed in the zone; none of those within the travel limit. Fixed packages keep
+# their current provider, so they have no reason.
+def _prune_reasons(
+    skill_ok: np.ndarray, zone_ok: np.ndarray, reach_ok: np.ndarray, fixed: np.ndarray
+) -> list[str]:
     any_skill = skill_ok.any(axis=0)
     any_zone = (skill_ok & zone_ok).any(axis=0)
-    any_reach = allowed.any(axis=0)
-    for i in range(n):
+    any_reach = (skill_ok & zone_ok & reach_ok).any(axis=0)
+    prune_reason = [""] * len(fixed)
+    for i in range(len(fixed)):
         if fixed[i]:
             continue
         if not any_skill[i]:
@@ -346,12 +513,23 @@ def build_instance(
             prune_reason[i] = UnmetReason.NO_ZONE_PROVIDER.value
         elif not any_reach[i]:
             prune_reason[i] = UnmetReason.BEYOND_TRAVEL_LIMIT.value
+    return prune_reason
 
-    # --- candidate pairs: nearest allowed providers, current provider kept ------------------
+
+# Candidate pairs: a fixed package has exactly one, its current provider; any other package the
+# allowed providers, nearest office first, at most ``max_candidates`` of them, its current
+# provider kept when allowed. Grouped by package.
+def _candidate_pairs(
+    allowed: np.ndarray,
+    office_min: np.ndarray,
+    current: np.ndarray,
+    fixed: np.ndarray,
+    max_candidates: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
     sort_key = np.where(np.isfinite(office_min), office_min, np.inf)
     pkg_list: list[np.ndarray] = []
     prov_list: list[np.ndarray] = []
-    for i in range(n):
+    for i in range(allowed.shape[1]):
         if fixed[i]:
             ks = np.array([current[i]], dtype=np.int64)
         else:
@@ -366,57 +544,67 @@ def build_instance(
         prov_list.append(ks.astype(np.int64))
     pair_pkg = np.concatenate(pkg_list) if pkg_list else np.zeros(0, np.int64)
     pair_prov = np.concatenate(prov_list) if prov_list else np.zeros(0, np.int64)
+    return pair_pkg, pair_prov
 
-    # --- per-pair integer figures -----------------------------------------------------------
+
+# --- per candidate pair ---------------------------------------------------------------------
+
+
+# Travel: one leg per carer per visit by the per-visit formula, times the package's carer-visits
+# per week; integer minutes and metres per week.
+def _pair_travel(
+    pair_pkg: np.ndarray,
+    pair_prov: np.ndarray,
+    office_min: np.ndarray,
+    office_km: np.ndarray,
+    near_min: np.ndarray,
+    near_km: np.ndarray,
+    carer_visits: np.ndarray,
+    params: TravelEstimateParams,
+) -> tuple[np.ndarray, np.ndarray]:
     leg_min, leg_km = per_visit_travel(
         office_min[pair_prov, pair_pkg],
         office_km[pair_prov, pair_pkg],
         near_min[pair_pkg],
         near_km[pair_pkg],
-        params=travel_params,
+        params=params,
     )
     legs = carer_visits[pair_pkg]
-    pair_travel_min = to_int(leg_min * legs)
-    pair_travel_m = to_int(leg_km * legs, M_PER_KM)
+    return to_int(leg_min * legs), to_int(leg_km * legs, M_PER_KM)
+
+
+# Cost: what the council pays a week, the provider's hourly price with the zone's rate uplift
+# per carer-hour (a double-handed hour is paid twice) [pence/week].
+def _pair_cost(
+    pair_pkg: np.ndarray,
+    pair_prov: np.ndarray,
+    price: np.ndarray,
+    uplift: np.ndarray,
+    carer_min: np.ndarray,
+) -> np.ndarray:
     carer_h = carer_min[pair_pkg] / 60.0
-    pair_cost_pence = to_int(
-        price[pair_prov] * (1.0 + uplift[pair_pkg] / 100.0) * carer_h, PENCE_PER_GBP
-    )
-    pen_rate = policy.non_lead_penalty or 0.0
-    pair_penalty = to_int(penalised[pair_prov, pair_pkg] * pen_rate * carer_h, 100)
-
-    inst = AssignmentInstance(
-        package_ids=tuple(pk.package_id for pk in packages),
-        provider_ids=tuple(pr.provider_id for pr in providers),
-        contact_min=_frozen(contact_min),
-        carer_min=_frozen(carer_min),
-        carer_visits=_frozen(carer_visits),
-        unmet_weight=_frozen(unmet_weight),
-        hospital=_frozen(hospital),
-        days_waiting=_frozen(days_waiting),
-        active=_frozen(active),
-        current=_frozen(current),
-        fixed=_frozen(fixed),
-        rural=_frozen(rural),
-        zone_ids=tuple(pk.zone_id for pk in packages),
-        prune_reason=tuple(prune_reason),
-        capacity_min=_frozen(capacity_min),
-        pair_pkg=_frozen(pair_pkg),
-        pair_prov=_frozen(pair_prov),
-        pair_office_min=_frozen(office_min[pair_prov, pair_pkg]),
-        pair_travel_min=_frozen(pair_travel_min),
-        pair_travel_m=_frozen(pair_travel_m),
-        pair_cost_pence=_frozen(pair_cost_pence),
-        pair_penalty=_frozen(pair_penalty),
-        release_continuity=release,
-        travel_limit_min=rules.travel_limit_min,
-        max_candidates=max_candidates,
-        travel_params=travel_params,
-    )
-    check_fixed_capacity(inst)
-    return inst
+    return to_int(price[pair_prov] * (1.0 + uplift[pair_pkg] / 100.0) * carer_h, PENCE_PER_GBP)
 
 
+# Soft zoning: a non-lead provider in a zoned area costs the penalty rate per carer-hour
+# [centi-units/week]; 0 for every allowed pair, and for all when no penalty is set.
+def _pair_penalty(
+    pair_pkg: np.ndarray,
+    pair_prov: np.ndarray,
+    penalised: np.ndarray,
+    non_lead_penalty: float | None,
+    carer_min: np.ndarray,
+) -> np.ndarray:
+    carer_h = carer_min[pair_pkg] / 60.0
+    pen_rate = non_lead_penalty or 0.0
+    return to_int(penalised[pair_prov, pair_pkg] * pen_rate * carer_h, 100)
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+# Capacity of what must stay: the packages fixed to their current provider, with their travel,
+# fit that provider's weekly capacity (else no assignment exists and the user must choose).
 def check_fixed_capacity(instance: AssignmentInstance) -> None:
     """Raise ``InfeasibleError`` if packages that must stay already overfill a provider."""
     fixed_pairs = np.flatnonzero(instance.fixed[instance.pair_pkg])

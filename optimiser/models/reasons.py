@@ -1,44 +1,20 @@
 """Why a package is left unmet: the first of four reasons that applies, plus the rural flag.
 
-The order (ISSUE-NOTES, issue 4 item 3): no provider with the skill; no provider allowed in the
-zone; none within the travel limit; no capacity left. The first three are exactly the pruning
-steps that remove candidate pairs when the instance is built (so a package with no candidate
-pair left carries its reason from there); a package that kept candidates but was still not
-placed has "no capacity left". ``rural`` is a separate flag, not a reason.
+The order (:class:`~optimiser.data.domain.UnmetReason`): no provider with the skill; no
+provider allowed in the zone; none within the travel limit; no capacity left. The first three
+are exactly the pruning steps that remove candidate pairs when the instance is built (so a
+package with no candidate pair left carries its reason from there); a package that kept
+candidates but was still not placed has "no capacity left". ``rural`` is a separate flag, not a
+reason.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from optimiser.models.instance import AssignmentInstance
-
-
-class UnmetReason(StrEnum):
-    """Reason codes, in the order they are tested; ``text`` is the wording for people."""
-
-    NO_SKILL = "no_skill"
-    NO_ZONE_PROVIDER = "no_zone_provider"
-    BEYOND_TRAVEL_LIMIT = "beyond_travel_limit"
-    NO_CAPACITY = "no_capacity"
-
-    @property
-    def text(self) -> str:
-        """The reason as a broker would say it."""
-        return _TEXT[self]
-
-
-_TEXT = {
-    UnmetReason.NO_SKILL: "no provider with the skill",
-    UnmetReason.NO_ZONE_PROVIDER: "no provider allowed in the zone",
-    UnmetReason.BEYOND_TRAVEL_LIMIT: "no provider within the travel limit",
-    UnmetReason.NO_CAPACITY: "no capacity left",
-}
+from optimiser.data.domain import UnmetReason
+from optimiser.models.instance import AssignmentInstance
 
 
 def unmet_reasons(instance: AssignmentInstance, provider_of: np.ndarray) -> list[str]:

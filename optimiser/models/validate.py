@@ -1,7 +1,11 @@
 """Solver-independent checker of an assignment: rule violations and objective values.
 
-This is the test oracle: it recomputes everything from the instance with plain numpy and never
-touches the solver's model, so a bug in the model shows up as a disagreement here.
+This is the test oracle. :func:`check_assignment` re-derives every rule (skills, zone rule,
+travel limit, capacity with travel, continuity) from the records the instance was compiled from
+(``instance.records``: packages, providers, zones, scenario, travel arrays), never from the
+compiled candidate pairs, so a pruning bug in the instance builder shows up here as well as a
+bug in a solver. :func:`objective_values` evaluates the objective terms on the instance with
+plain numpy, apart from the solver's model.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimiser.models.instance import AssignmentInstance
+from optimiser.data.domain import PackageStatus, ZoneRule
+from optimiser.models.instance import AssignmentInstance, AssignmentRecords, to_int
+from optimiser.models.travel_formula import nearest_leg, per_visit_travel
 
 
 @dataclass(frozen=True)
@@ -69,62 +75,119 @@ def objective_values(instance: AssignmentInstance, provider_of: np.ndarray) -> O
     )
 
 
-def provider_load_min(instance: AssignmentInstance, provider_of: np.ndarray) -> np.ndarray:
-    """Capacity used per provider [carer min/week, travel included] (candidate pairs only)."""
-    pair = instance.pair_index(provider_of)
-    used = pair[pair >= 0]
-    return np.bincount(
-        instance.pair_prov[used],
-        weights=instance.pair_load_min[used],
-        minlength=instance.n_providers,
-    ).astype(np.int64)
-
-
 def check_assignment(instance: AssignmentInstance, provider_of: np.ndarray) -> list[str]:
     """Every rule ``provider_of`` breaks, as sentences (empty list: a valid assignment).
 
-    Checks: one entry per package with a valid provider index or -1; each placed package on a
-    candidate pair (skills, zone rule, travel limit); provider capacity in carer minutes with
-    travel; packages whose continuity is not released stay with their current provider; hours
-    conserved (placed + unmet = demand).
+    ``provider_of[i]`` is the index of package ``i``'s provider, or -1 (unmet). The rules come
+    from ``instance.records``, not from the candidate pairs: a package whose continuity is not
+    released stays with its current provider (whatever the other rules say); any other placed
+    package's provider has every skill it needs, is allowed in its zone (a lead provider where
+    the zone rule is zoned without a non-lead penalty) and has its office within the travel
+    limit; each provider's carer minutes plus travel fit its capacity, double-handed calls
+    counting twice in both. Besides the rules, each placement must be one of the instance's
+    candidate pairs (a solver can only choose those; the objective has no figures for others).
     """
-    problems: list[str] = []
+    records = instance.records
+    n, p = len(records.packages), len(records.providers)
     provider_of = np.asarray(provider_of)
-    n, p = instance.n_packages, instance.n_providers
+    if (instance.n_packages, instance.n_providers) != (n, p):
+        return [f"instance has {instance.n_packages} x {instance.n_providers}, records {n} x {p}"]
     if provider_of.shape != (n,):
         return [f"assignment has shape {provider_of.shape}, expected ({n},)"]
     if not np.issubdtype(provider_of.dtype, np.integer):
         return [f"assignment has dtype {provider_of.dtype}, expected integers"]
     provider_of = provider_of.astype(np.int64)
-    bad = np.flatnonzero((provider_of < -1) | (provider_of >= p))
-    for i in bad:
-        problems.append(
-            f"package {instance.package_ids[i]!r}: provider index {provider_of[i]} out of range"
-        )
+    problems = [
+        f"package {records.packages[i].package_id!r}: provider index {provider_of[i]} out of range"
+        for i in np.flatnonzero((provider_of < -1) | (provider_of >= p))
+    ]
     if problems:
         return problems
+    problems += _continuity_and_pruning_rules(records, provider_of)
+    problems += _capacity_rule(records, provider_of)
     pair = instance.pair_index(provider_of)
     for i in np.flatnonzero((provider_of >= 0) & (pair < 0)):
         problems.append(
-            f"package {instance.package_ids[i]!r}: provider "
-            f"{instance.provider_ids[provider_of[i]]!r} is not allowed (skills, zone rule or "
-            f"travel limit)"
-        )
-    load = provider_load_min(instance, provider_of)
-    for k in np.flatnonzero(load > instance.capacity_min):
-        problems.append(
-            f"provider {instance.provider_ids[k]!r}: load {load[k]} carer-min/week exceeds "
-            f"capacity {instance.capacity_min[k]}"
-        )
-    for i in np.flatnonzero(instance.fixed & (provider_of != instance.current)):
-        problems.append(
-            f"package {instance.package_ids[i]!r}: continuity not released but moved from "
-            f"{instance.provider_ids[instance.current[i]]!r}"
-        )
-    values = objective_values(instance, provider_of)
-    if values.placed_min + values.unmet_min != values.demand_min:
-        problems.append(
-            f"hours not conserved: placed {values.placed_min} + unmet {values.unmet_min} != "
-            f"demand {values.demand_min} contact min"
+            f"package {records.packages[i].package_id!r}: provider "
+            f"{records.providers[provider_of[i]].provider_id!r} is not one of its candidates"
         )
     return problems
+
+
+def _continuity_and_pruning_rules(records: AssignmentRecords, provider_of: np.ndarray) -> list[str]:
+    """Continuity for packages that must stay; skills, zone rule, travel limit for the rest."""
+    scenario = records.scenario
+    rules, policy = scenario.rules, scenario.zone_policy
+    index = {pr.provider_id: k for k, pr in enumerate(records.providers)}
+    problems: list[str] = []
+    for i, pkg in enumerate(records.packages):
+        k = int(provider_of[i])
+        where = f"package {pkg.package_id!r}"
+        # Continuity: an active package stays with its current provider unless released.
+        stays = (
+            pkg.status is PackageStatus.ACTIVE
+            and pkg.current_provider is not None
+            and not rules.release_continuity
+        )
+        if stays:
+            if k != index[pkg.current_provider]:
+                moved_to = records.providers[k].provider_id if k >= 0 else "unmet"
+                problems.append(
+                    f"{where}: continuity not released but moved from "
+                    f"{pkg.current_provider!r} to {moved_to!r}"
+                )
+            continue
+        if k < 0:
+            continue
+        prov = records.providers[k]
+        where = f"{where} with provider {prov.provider_id!r}"
+        # Skills: the provider has every skill the package needs.
+        missing = sorted(pkg.needs - prov.skills)
+        if missing:
+            problems.append(f"{where}: provider lacks skill(s) {missing}")
+        # Zone rule: in a zoned area without a non-lead penalty, only the zone's leads serve.
+        if policy.rule_for(pkg.zone_id) is ZoneRule.ZONED and policy.non_lead_penalty is None:
+            zone = records.zones_by_id.get(pkg.zone_id) if pkg.zone_id else None
+            if zone is None or prov.provider_id not in zone.lead_providers:
+                problems.append(f"{where}: not a lead provider of zone {pkg.zone_id!r} (zoned)")
+        # Travel limit: the office is reachable within the limit, one way.
+        office = float(records.office_min[k, i])
+        if not (np.isfinite(office) and office <= rules.travel_limit_min):
+            problems.append(
+                f"{where}: office {office:.1f} min away, beyond the travel limit "
+                f"{rules.travel_limit_min:g} min"
+            )
+    return problems
+
+
+def _capacity_rule(records: AssignmentRecords, provider_of: np.ndarray) -> list[str]:
+    """Each provider's carer minutes plus carers' travel fit its weekly capacity [min/week].
+
+    Re-derived from the visits: a call's carer minutes are its duration times its carers, and
+    each carer travels one leg (the per-visit formula) to it. Integer minutes through the one
+    rounding seam, as the solver counts them.
+    """
+    placed = np.flatnonzero(provider_of >= 0)
+    pkgs = [records.packages[i] for i in placed]
+    carer_min = to_int([sum(v.duration_min * v.carers for v in pk.visits) for pk in pkgs])
+    legs = to_int([sum(v.carers for v in pk.visits) for pk in pkgs])
+    n = len(records.packages)
+    near_min = nearest_leg(records.pkg_min, n)[placed]
+    near_km = nearest_leg(records.pkg_km, n)[placed]
+    ks = provider_of[placed]
+    leg_min, _ = per_visit_travel(
+        records.office_min[ks, placed],
+        records.office_km[ks, placed],
+        near_min,
+        near_km,
+        params=records.travel_params,
+    )
+    load = np.bincount(
+        ks, weights=carer_min + to_int(leg_min * legs), minlength=len(records.providers)
+    ).astype(np.int64)
+    capacity = to_int([pr.capacity_hours for pr in records.providers], 60.0)
+    return [
+        f"provider {records.providers[k].provider_id!r}: load {load[k]} carer-min/week "
+        f"(travel included) exceeds capacity {capacity[k]}"
+        for k in np.flatnonzero(load > capacity)
+    ]

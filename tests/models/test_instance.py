@@ -8,6 +8,7 @@ import pytest
 from optimiser.data.domain import (
     AssignmentRules,
     Scenario,
+    UnmetReason,
     Zone,
     ZoneKind,
     ZonePolicy,
@@ -16,8 +17,8 @@ from optimiser.data.domain import (
 from optimiser.demo.synthetic import simple_package, simple_provider
 from optimiser.errors import InfeasibleError, InputError
 from optimiser.models.instance import build_instance, to_int
-from optimiser.models.reasons import UnmetReason, unmet_reasons, unmet_table
-from optimiser.models.travel_estimate import TravelEstimateParams
+from optimiser.models.reasons import unmet_reasons, unmet_table
+from optimiser.models.travel_formula import TravelEstimateParams
 
 #: Travel estimate reduced to the office leg, so weekly travel = office minutes x legs.
 OFFICE_ONLY = TravelEstimateParams(office_weight=1.0, min_leg_min=0.0, min_leg_km=0.0)

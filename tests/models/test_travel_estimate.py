@@ -8,14 +8,8 @@ import pytest
 from optimiser.data.domain import Scenario, Zone, ZoneKind
 from optimiser.demo.synthetic import simple_package, simple_provider
 from optimiser.models.instance import build_instance
-from optimiser.models.travel_estimate import (
-    KM_PER_MILE,
-    TravelEstimateParams,
-    TravelEstimator,
-    estimate_travel,
-    nearest_other,
-    per_visit_travel,
-)
+from optimiser.models.travel_estimate import KM_PER_MILE, TravelEstimator, estimate_travel
+from optimiser.models.travel_formula import TravelEstimateParams, nearest_other, per_visit_travel
 
 
 def test_per_visit_formula_blends_office_and_nearest_legs():

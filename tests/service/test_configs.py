@@ -7,7 +7,7 @@ import tomllib
 
 from optimiser import service
 from optimiser.data.domain import CostModel
-from optimiser.models.travel_estimate import TravelEstimateParams
+from optimiser.models.travel_formula import TravelEstimateParams
 
 
 def test_cost_defaults_equal_the_sourced_costs_config() -> None:
