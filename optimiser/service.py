@@ -64,7 +64,7 @@ from optimiser.result import ScenarioResult
 Progress = Callable[[float, str], None]
 
 #: The project's configs/ folder (demo scenarios, network speeds, demand parameters).
-CONFIG_DIR = cfgmod.repo_root() / "configs"
+CONFIG_DIR = cfgmod.CONFIG_DIR
 
 #: Boundary attribution for maps and outputs that show ONS areas.
 ONS_ATTRIBUTION = (
@@ -153,7 +153,7 @@ class AreaData:
 def zones_from_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
     """Zone records from the zone-to-area table (validated) and the small areas' polygons."""
     _check_zone_table(zone_table, areas)
-    return demand.zones_from_table(zone_table, areas)
+    return tables.zones_from_table(zone_table, areas)
 
 
 def _check_zone_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
@@ -866,7 +866,7 @@ def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = _noop) -
             seed=cfg.seed, scale=cfg.demo_scale, network=cfg.network, progress=progress
         )
         if cfg.zones is not None and Path(cfg.zones).suffix.lower() == ".csv":
-            table = demand.read_zone_table(cfg.zones)
+            table = tables.read_zone_table(cfg.zones)
             _check_zone_table(table, area.areas)
             area = dataclasses.replace(area, zone_table=table)
         return area
@@ -888,7 +888,7 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = _noop) ->
     assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
     packages = tables.read_packages(cfg.packages, postcode_lookup=cfg.postcode_lookup)
     providers = tables.read_providers(cfg.providers)
-    zone_table = demand.read_zone_table(cfg.zones)
+    zone_table = tables.read_zone_table(cfg.zones)
     areas = read_areas(cfg.areas, code_field=cfg.area_code_field)
     net_settings, travel_settings = network_settings(cfg.network_settings)
     progress(0.2, f"loading road network {cfg.network}")

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata.areas import BNG, WGS84, areal_weights, read_areas, zone_polygons
+from geodata.areas import BNG, WGS84, areal_weights, read_areas
 from geodata.buildings import (
     RESIDENTIAL_ROAD_CLASSES,
     read_buildings,
@@ -29,6 +29,7 @@ from geodata.buildings import (
     read_road_edges,
     sample_points_on_lines,
 )
+from optimiser.data.config import CONFIG_DIR
 from optimiser.data.domain import (
     CallType,
     Package,
@@ -39,11 +40,9 @@ from optimiser.data.domain import (
     Zone,
     ZoneKind,
 )
-from optimiser.data.tables import read_providers, read_zones, zones_to_frame
+from optimiser.data.tables import read_providers, read_zone_table, zones_from_table
 from optimiser.errors import ConfigError, InputError, Problem
 
-#: The project's own configs folder (demo parameters, zone table, providers).
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "demand_rutland.toml"
 
 PLACED_ON_BUILDING = "building"
@@ -584,38 +583,6 @@ def choose_current_providers(
 # --------------------------------------------------------------------------------------------
 # Tables: zones and providers
 # --------------------------------------------------------------------------------------------
-
-
-def read_zone_table(path: str | Path) -> pd.DataFrame:
-    """Read the zone-to-area table (one row per area), the editable source of truth for zones.
-
-    The file is checked with ``optimiser.data.tables.read_zones`` (every problem named by file,
-    row and field). Returns columns ``zone_id``, ``name``, ``kind``, ``area_code``,
-    ``lead_providers`` (ids joined by ';') and ``rate_uplift_pct``, with the blanks a zone's
-    later rows may leave filled from its first row.
-    """
-    return zones_to_frame(read_zones(Path(path)))
-
-
-def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
-    """Build ``Zone`` records (geometry = union of member areas) from a zone table."""
-    polys = zone_polygons(table, areas).set_index("zone_id").geometry
-    zones = []
-    for zone_id, group in table.groupby("zone_id", sort=False):
-        first = group.iloc[0]
-        leads = tuple(p for p in str(first["lead_providers"]).split(";") if p)
-        zones.append(
-            Zone(
-                zone_id=str(zone_id),
-                name=str(first["name"]),
-                kind=ZoneKind(first["kind"]),
-                area_codes=tuple(group["area_code"]),
-                geometry=polys[zone_id],
-                lead_providers=leads,
-                rate_uplift_pct=float(first["rate_uplift_pct"]),
-            )
-        )
-    return tuple(zones)
 
 
 def read_provider_table(path: str | Path) -> tuple[tuple[Provider, ...], tuple[str, ...]]:

@@ -1553,3 +1553,43 @@ def write_zones(zones: Iterable[Zone], path: str | os.PathLike[str]) -> Path:
             )
         )
     return _write_frame(zones_to_frame(zones), path, "zones", None)
+
+
+# --------------------------------------------------------------------------------------------
+# The zone-to-area table as the service holds it (moved from the demo generator, so loading a
+# user's own area does not depend on it)
+# --------------------------------------------------------------------------------------------
+
+
+def read_zone_table(path: str | Path) -> pd.DataFrame:
+    """Read the zone-to-area table (one row per area), the editable source of truth for zones.
+
+    The file is checked with :func:`read_zones` (every problem named by file, row and field).
+    Returns columns ``zone_id``, ``name``, ``kind``, ``area_code``, ``lead_providers`` (ids
+    joined by ';') and ``rate_uplift_pct``, with the blanks a zone's later rows may leave filled
+    from its first row.
+    """
+    return zones_to_frame(read_zones(Path(path)))
+
+
+def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
+    """Build ``Zone`` records (geometry = union of member areas) from a zone table."""
+    from geodata.areas import zone_polygons  # kept local: this block moves as one piece
+
+    polys = zone_polygons(table, areas).set_index("zone_id").geometry
+    zones = []
+    for zone_id, group in table.groupby("zone_id", sort=False):
+        first = group.iloc[0]
+        leads = tuple(p for p in str(first["lead_providers"]).split(";") if p)
+        zones.append(
+            Zone(
+                zone_id=str(zone_id),
+                name=str(first["name"]),
+                kind=ZoneKind(first["kind"]),
+                area_codes=tuple(group["area_code"]),
+                geometry=polys[zone_id],
+                lead_providers=leads,
+                rate_uplift_pct=float(first["rate_uplift_pct"]),
+            )
+        )
+    return tuple(zones)
