@@ -83,7 +83,8 @@ def scenario_result(
     missed_calls: pd.DataFrame,
     meta: Mapping[str, Any],
 ) -> ScenarioResult:
-    """The result of one run from what the models and costing returned (no solving here).
+    """The result of one run from what the models and costing returned (no solving here);
+    ``meta`` (provenance) is kept, with the scenario's parameters added.
 
     ``reasons`` and ``rural`` have one entry per package (why it is unmet, "" if placed;
     whether its zone is rural). ``missed_calls`` is read under ``travel_method = "rounds"``.
@@ -104,7 +105,7 @@ def scenario_result(
         baseline=baseline,
         costs=costs,
     )
-    meta = dict(meta)
+    meta = {**meta, "scenario": _plain(dataclasses.asdict(scenario))}
     if scenario.travel_method == "rounds":
         summary["rounds_missed_calls"] = len(missed_calls)
         meta["rounds_missed"] = missed_calls.to_dict("records")

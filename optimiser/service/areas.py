@@ -286,12 +286,14 @@ def load_demo_area(
     data_dir: Path | None = None,
     network: str | Path | None = None,
     demand_params: Path | None = None,
+    network_settings: Path | None = None,
     progress: Progress | None = None,
 ) -> AreaData:
     """The Rutland demo area: generated demand on real geography, travel on real roads.
 
     ``demand_params`` is the demo generator's parameter file (default
-    ``configs/demand_rutland.toml``).
+    ``configs/demand_rutland.toml``), ``network_settings`` the speeds and travel settings
+    (default ``configs/network.toml``).
     """
     from optimiser.data import demand  # the demo generator, for the demo area only
 
@@ -301,7 +303,8 @@ def load_demo_area(
     progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
     params = demand.DemandParams.from_toml(params_file)
     demo = demand.generate_demo(data_dir, params, seed=seed, scale=scale)
-    net_settings, travel_settings = cfgmod.network_settings()
+    settings_file = network_settings or cfgmod.NETWORK_SETTINGS_FILE
+    net_settings, travel_settings = cfgmod.network_settings(settings_file)
     src = network if network is not None else data_dir / "osm" / "rutland-latest.osm.pbf"
     progress(0.2, f"loading road network {Path(str(src)).name}")
     graph = load_network(src, settings=net_settings, cache_dir=cfgmod.cache_dir())
@@ -318,7 +321,7 @@ def load_demo_area(
         seed=seed,
         scale=scale,
         config_files={
-            "network settings": cfgmod.NETWORK_SETTINGS_FILE,
+            "network settings": settings_file,
             "demand parameters": params_file,
         },
         progress=progress,
@@ -377,6 +380,7 @@ def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progr
         scale=cfg.demo_scale,
         network=cfg.network,
         demand_params=cfg.demand,
+        network_settings=cfg.network_settings,
         progress=progress,
     )
     if cfg.zones is None:

@@ -228,7 +228,8 @@ def _meta(
     *,
     wall_s: float,
 ) -> dict[str, Any]:
-    """Provenance: versions, a digest per input and one over them all, the scenario, timing."""
+    """Provenance: versions, a digest per input and one over them all, timing (the report adds
+    the scenario's parameters)."""
     digests = provenance.run_digests(
         area.input_digests,
         zone_table=zone_table,
@@ -242,7 +243,6 @@ def _meta(
         "zone_table_digest": digests["zones"],
         "input_digest": provenance.combined_digest(digests),
         "input_digests": digests,
-        "scenario": report._plain(dataclasses.asdict(scenario)),
         "wall_s": round(wall_s, 3),
         "data_attribution": area.attribution,
     }
