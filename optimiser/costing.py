@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from optimiser.data.domain import CostModel
@@ -303,4 +304,117 @@ def budget_for_target_wage(
         extra_weekly_gbp=extra_w,
         extra_annual_gbp=extra_w * WEEKS_PER_YEAR,
         steps=steps,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A scenario's costs: the rural uplift blended in, baseline beside it, headroom and target wage
+# ---------------------------------------------------------------------------------------------
+
+
+def rural_contact_share(weekly_hours: np.ndarray, placed: np.ndarray, rural: np.ndarray) -> float:
+    """Share (0-1) of placed contact hours [h/week] in rural zones, for the blended uplift.
+
+    One entry per package: its weekly contact hours, whether it is placed, whether its zone is
+    rural. 0 when nothing is placed.
+    """
+    hours = np.asarray(weekly_hours, dtype=float)
+    placed = np.asarray(placed, dtype=bool)
+    total = float(hours[placed].sum())
+    if total <= 0:
+        return 0.0
+    return float(hours[placed & np.asarray(rural, dtype=bool)].sum()) / total
+
+
+@dataclass(frozen=True)
+class BlendedCost:
+    """Cost per contact hour [GBP] with the rural uplift on the rural share of hours.
+
+    ``lines`` has the columns of :meth:`CostBreakdown.to_frame` (item, gbp_per_contact_hour,
+    arithmetic) with a "rural uplift (blended)" line before the total when it applies; its last
+    row is the total, ``total_gbp_per_contact_hour``.
+    """
+
+    lines: pd.DataFrame
+    total_gbp_per_contact_hour: float
+
+
+def blended_cost(
+    costs: CostModel,
+    travel_min_per_contact_hour: float,
+    miles_per_contact_hour: float,
+    rural_share: float,
+) -> BlendedCost:
+    """The urban build-up plus ``rural_share`` (0-1) of the extra a rural contact hour costs."""
+    t, m = travel_min_per_contact_hour, miles_per_contact_hour
+    urban = cost_per_contact_hour(costs, t, m)
+    lines = urban.to_frame()
+    total = urban.total_gbp_per_contact_hour
+    if rural_share > 0 and costs.rural_uplift_pct > 0:
+        rural = cost_per_contact_hour(costs, t, m, rural=True)
+        extra = (rural.total_gbp_per_contact_hour - total) * rural_share
+        total += extra
+        uplift = {
+            "item": "rural uplift (blended)",
+            "gbp_per_contact_hour": extra,
+            "arithmetic": f"{costs.rural_uplift_pct:g}% on the {rural_share:.1%} of hours "
+            "in rural zones",
+        }
+        body, last = lines.iloc[:-1], lines.iloc[-1:].copy()
+        last["gbp_per_contact_hour"] = total
+        lines = pd.concat([body, pd.DataFrame([uplift]), last], ignore_index=True)
+    return BlendedCost(lines, total)
+
+
+@dataclass(frozen=True)
+class ScenarioCosts:
+    """Everything a scenario costs, against its baseline (today's brokerage).
+
+    ``scenario`` and ``baseline`` are blended costs per contact hour [GBP] at each one's travel
+    and mileage, with the same rural share; ``headroom`` is the pay the travel saving funds;
+    ``target`` the budget to pay the target wage for the scenario's placed hours. The inputs
+    are kept beside them: travel [min per contact hour] and miles [per contact hour] of scenario
+    and baseline, the scenario's placed contact hours [h/week] and its rural share (0-1).
+    """
+
+    scenario: BlendedCost
+    baseline: BlendedCost
+    headroom: PayHeadroom
+    target: WageBudget
+    travel_min_per_contact_hour: float
+    miles_per_contact_hour: float
+    baseline_travel_min_per_contact_hour: float
+    baseline_miles_per_contact_hour: float
+    placed_hours: float
+    rural_share: float
+
+
+def scenario_costs(
+    costs: CostModel,
+    *,
+    travel_min_per_contact_hour: float,
+    miles_per_contact_hour: float,
+    baseline_travel_min_per_contact_hour: float,
+    baseline_miles_per_contact_hour: float,
+    weekly_hours: np.ndarray,
+    placed: np.ndarray,
+    rural: np.ndarray,
+) -> ScenarioCosts:
+    """Cost a scenario and its baseline in one step (arrays: one entry per package, as in
+    :func:`rural_contact_share`); the rural share is the scenario's and used for both."""
+    t1, m1 = travel_min_per_contact_hour, miles_per_contact_hour
+    t0, m0 = baseline_travel_min_per_contact_hour, baseline_miles_per_contact_hour
+    share = rural_contact_share(weekly_hours, placed, rural)
+    placed_h = float(np.asarray(weekly_hours, dtype=float)[np.asarray(placed, dtype=bool)].sum())
+    return ScenarioCosts(
+        scenario=blended_cost(costs, t1, m1, share),
+        baseline=blended_cost(costs, t0, m0, share),
+        headroom=pay_headroom(costs, t0, m0, t1, m1),
+        target=budget_for_target_wage(costs, t1, m1, placed_h),
+        travel_min_per_contact_hour=t1,
+        miles_per_contact_hour=m1,
+        baseline_travel_min_per_contact_hour=t0,
+        baseline_miles_per_contact_hour=m0,
+        placed_hours=placed_h,
+        rural_share=share,
     )

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from optimiser.costing import ScenarioCosts
+from optimiser.data.domain import Package, Priority, Provider, Scenario, Zone
 from optimiser.errors import InputError
+from optimiser.models.instance import AssignmentInstance
+from optimiser.models.solution import AssignmentSolution
+from optimiser.models.travel_estimate import TravelFigures
 from optimiser.result import SUMMARY_KEYS, ScenarioResult
 
 #: Files `write_result` writes into a result folder (and `read_summary` expects).
@@ -29,6 +36,9 @@ RESULT_FILES = (
     "headroom.csv",
     "finance.xlsx",
 )
+
+#: Today's commissioning as the reference every result is measured against.
+BASELINE_NAME = "greedy brokerage, spot market"
 
 #: Summary keys shown in comparisons, with a short label for the table.
 COMPARE_KEYS: tuple[tuple[str, str], ...] = (
@@ -47,6 +57,268 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("solver_status", "solver status"),
     ("optimality_gap", "optimality gap [%]"),
 )
+
+
+# ------------------------------------------------------------------------- one run's result
+
+
+def scenario_result(
+    *,
+    scenario: Scenario,
+    area_name: str,
+    synthetic: bool,
+    packages: Sequence[Package],
+    providers: Sequence[Provider],
+    zones: Sequence[Zone],
+    instance: AssignmentInstance,
+    solution: AssignmentSolution,
+    reasons: Sequence[str],
+    rural: np.ndarray,
+    figures: TravelFigures,
+    greedy_same: AssignmentSolution,
+    greedy_travel_min_per_contact_hour: float,
+    baseline: AssignmentSolution,
+    costs: ScenarioCosts,
+    rounds: pd.DataFrame,
+    missed_calls: pd.DataFrame,
+    meta: Mapping[str, Any],
+) -> ScenarioResult:
+    """The result of one run from what the models and costing returned (no solving here);
+    ``meta`` (provenance) is kept, with the scenario's parameters added.
+
+    ``reasons`` and ``rural`` have one entry per package (why it is unmet, "" if placed;
+    whether its zone is rural). ``missed_calls`` is read under ``travel_method = "rounds"``.
+    """
+    provider_of = np.asarray(solution.provider_of)
+    assignments = assignment_table(
+        packages, instance.provider_ids, provider_of, reasons, rural, figures
+    )
+    summary = scenario_summary(
+        scenario=scenario,
+        area_name=area_name,
+        synthetic=synthetic,
+        assignments=assignments,
+        solution=solution,
+        figures=figures,
+        greedy_same=greedy_same,
+        greedy_travel_min_per_contact_hour=greedy_travel_min_per_contact_hour,
+        baseline=baseline,
+        costs=costs,
+    )
+    meta = {**meta, "scenario": _plain(dataclasses.asdict(scenario))}
+    if scenario.travel_method == "rounds":
+        summary["rounds_missed_calls"] = len(missed_calls)
+        meta["rounds_missed"] = missed_calls.to_dict("records")
+    return ScenarioResult(
+        summary=summary,
+        assignments=assignments,
+        by_provider=provider_table(providers, instance, provider_of, figures),
+        by_zone=zone_table(assignments, zones, figures),
+        costing=costs.scenario.lines,
+        headroom=pd.concat([costs.headroom.to_frame(), costs.target.to_frame()], ignore_index=True),
+        rounds=rounds,
+        meta=meta,
+    )
+
+
+def status_word(solution: AssignmentSolution) -> str:
+    """The final status for readers: CP-SAT's UNKNOWN in the last stage means it found nothing
+    better within the budget, while the solution carried from earlier steps stands (feasible;
+    checked by the solver-independent validator). Stage records keep the raw statuses."""
+    return "FEASIBLE" if solution.status == "UNKNOWN" else solution.status
+
+
+def scenario_summary(
+    *,
+    scenario: Scenario,
+    area_name: str,
+    synthetic: bool,
+    assignments: pd.DataFrame,
+    solution: AssignmentSolution,
+    figures: TravelFigures,
+    greedy_same: AssignmentSolution,
+    greedy_travel_min_per_contact_hour: float,
+    baseline: AssignmentSolution,
+    costs: ScenarioCosts,
+) -> dict[str, Any]:
+    """Headline figures (``SUMMARY_KEYS``), the baseline's, the stages and the solver budget."""
+    t1, m1 = costs.travel_min_per_contact_hour, costs.miles_per_contact_hour
+    t0, m0 = costs.baseline_travel_min_per_contact_hour, costs.baseline_miles_per_contact_hour
+    cost_h = costs.scenario.total_gbp_per_contact_hour
+    base_cost = costs.baseline.total_gbp_per_contact_hour
+    headroom, target = costs.headroom, costs.target
+    placed_h = costs.placed_hours
+    demand_h = float(assignments["weekly_hours"].sum())
+    unmet = assignments[assignments["unmet"]]
+    discharge = unmet["priority"] == Priority.HOSPITAL_DISCHARGE.value
+    return {
+        "scenario": scenario.name,
+        "area": area_name,
+        "synthetic": synthetic,
+        "packages": len(assignments),
+        "demand_hours": round(demand_h, 2),
+        "placed_hours": round(placed_h, 2),
+        "unmet_hours": round(demand_h - placed_h, 2),
+        "unmet_hours_hospital_discharge": round(
+            float(unmet.loc[discharge, "weekly_hours"].sum()), 2
+        ),
+        "unmet_packages": len(unmet),
+        "demand_carer_hours": round(float(assignments["carer_hours"].sum()), 2),
+        "travel_minutes_per_contact_hour": round(t1, 3),
+        "miles_per_contact_hour": round(m1, 3),
+        "cost_per_contact_hour": round(cost_h, 4),
+        "weekly_cost_gbp": round(cost_h * placed_h, 2),
+        "pay_headroom_per_hour": round(headroom.rise_gbp_per_hour, 4),
+        "affordable_pay_gbp_per_hour": round(headroom.affordable_pay_gbp_per_hour, 4),
+        "budget_for_target_pay_gbp": round(target.weekly_budget_target_gbp, 2),
+        "target_pay_gbp_per_hour": target.target_pay_gbp_per_hour,
+        "continuity_breaks": int(assignments["continuity_break"].sum()),
+        "solver_status": status_word(solution),
+        "optimality_gap": solution.optimality_gap,
+        "travel_method": figures.method,
+        "optimiser_vs_greedy_same_rules": {
+            "greedy_unmet_hours": round(greedy_same.values.unmet_hours, 2),
+            "greedy_travel_minutes_per_contact_hour": round(greedy_travel_min_per_contact_hour, 3),
+        },
+        "baseline": {
+            "name": BASELINE_NAME,
+            "demand_hours": round(demand_h, 2),
+            "placed_hours": round(baseline.values.placed_hours, 2),
+            "unmet_hours": round(baseline.values.unmet_hours, 2),
+            "unmet_packages": int((np.asarray(baseline.provider_of) < 0).sum()),
+            "travel_minutes_per_contact_hour": round(t0, 3),
+            "miles_per_contact_hour": round(m0, 3),
+            "cost_per_contact_hour": round(float(base_cost), 4),
+            "weekly_cost_gbp": round(float(base_cost) * baseline.values.placed_hours, 2),
+            "continuity_breaks": int(baseline.values.continuity_breaks),
+        },
+        "stages": [dataclasses.asdict(s) for s in solution.stages],
+        "solver": {
+            "time_limit_s": scenario.solver.time_limit_s,
+            "workers": scenario.solver.workers,
+            "seed": scenario.solver.seed,
+            "max_deterministic_time": scenario.solver.max_deterministic_time,
+            "wall_s": round(solution.wall_s, 3),
+        },
+    }
+
+
+def assignment_table(
+    packages: Sequence[Package],
+    provider_ids: Sequence[str],
+    provider_of: np.ndarray,
+    reasons: Sequence[str],
+    rural: np.ndarray,
+    figures: TravelFigures,
+) -> pd.DataFrame:
+    """One row per package: who serves it (or why nobody does), with its weekly travel as the
+    scenario's travel method measured it (columns: see ``ScenarioResult.assignments``)."""
+    pids = np.asarray(provider_ids, dtype=object)
+    travel_min = figures.package_travel_min  # from the chosen method: estimate or rounds
+    travel_km = figures.package_travel_km
+    rows = []
+    for i, pk in enumerate(packages):
+        k = int(provider_of[i])
+        provider = str(pids[k]) if k >= 0 else ""
+        rows.append(
+            {
+                "package_id": pk.package_id,
+                "provider_id": provider,
+                "zone_id": pk.zone_id or "",
+                "area_code": pk.area_code or "",
+                "lat": pk.lat,
+                "lon": pk.lon,
+                "priority": pk.priority.value,
+                "status": pk.status.value,
+                "days_waiting": pk.days_waiting,
+                "weekly_hours": pk.weekly_hours,
+                "carer_hours": round(pk.carer_hours, 4),
+                "travel_min_per_week": round(float(travel_min[i]), 2),
+                "travel_km_per_week": round(float(travel_km[i]), 3),
+                "unmet": k < 0,
+                "reason": reasons[i] if k < 0 else "",
+                "rural": bool(rural[i]),
+                "continuity_break": bool(
+                    pk.current_provider is not None and provider != pk.current_provider
+                ),
+                "current_provider": pk.current_provider or "",
+                "needs": ";".join(sorted(pk.needs)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def provider_table(
+    providers: Sequence[Provider],
+    instance: AssignmentInstance,
+    provider_of: np.ndarray,
+    figures: TravelFigures,
+) -> pd.DataFrame:
+    """One row per provider: load, travel and utilisation (see ``ScenarioResult.by_provider``)."""
+    fig = figures.by_provider
+    rows = []
+    for k, pv in enumerate(providers):
+        mine = provider_of == k
+        carer_h = float(instance.carer_min[mine].sum()) / 60.0
+        f = fig.loc[pv.provider_id] if pv.provider_id in fig.index else None
+        travel_h = float(f["travel_min"]) / 60.0 if f is not None else 0.0
+        rows.append(
+            {
+                "provider_id": pv.provider_id,
+                "name": pv.name,
+                "capacity_hours": pv.capacity_hours,
+                "placed_carer_hours": round(carer_h, 2),
+                "travel_hours": round(travel_h, 2),
+                "utilisation": round((carer_h + travel_h) / pv.capacity_hours, 4)
+                if pv.capacity_hours > 0
+                else 0.0,
+                "packages": int(mine.sum()),
+                "contact_hours": round(float(instance.contact_min[mine].sum()) / 60.0, 2),
+                "travel_min_per_contact_hour": None
+                if f is None
+                else _round(f["travel_min_per_contact_hour"]),
+                "miles_per_contact_hour": None
+                if f is None
+                else _round(f["miles_per_contact_hour"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def zone_table(
+    assignments: pd.DataFrame, zones: Sequence[Zone], figures: TravelFigures
+) -> pd.DataFrame:
+    """One row per zone: people, demand, placed and unmet hours, providers used, travel."""
+    rows = []
+    for z in zones:
+        mine = assignments[assignments["zone_id"] == z.zone_id]
+        placed = mine[~mine["unmet"]]
+        f = figures.by_zone.loc[z.zone_id] if z.zone_id in figures.by_zone.index else None
+        rows.append(
+            {
+                "zone_id": z.zone_id,
+                "name": z.name,
+                "kind": z.kind.value,
+                "lead_providers": ";".join(z.lead_providers),
+                "people": len(mine),
+                "demand_hours": round(float(mine["weekly_hours"].sum()), 2),
+                "placed_hours": round(float(placed["weekly_hours"].sum()), 2),
+                "unmet_hours": round(float(mine.loc[mine["unmet"], "weekly_hours"].sum()), 2),
+                "providers_used": int(placed["provider_id"].nunique()),
+                "travel_min_per_contact_hour": None
+                if f is None
+                else _round(f["travel_min_per_contact_hour"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _round(value: Any, nd: int = 3) -> float | None:
+    v = float(value)
+    return round(v, nd) if np.isfinite(v) else None
+
+
+# ------------------------------------------------------------------------ comparing results
 
 
 def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.DataFrame:
@@ -187,12 +459,19 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
+    "BASELINE_NAME",
     "COMPARE_KEYS",
     "RESULT_FILES",
     "SUMMARY_KEYS",
+    "assignment_table",
     "compare",
     "finance_workbook",
     "format_comparison",
+    "provider_table",
     "read_summary",
+    "scenario_result",
+    "scenario_summary",
+    "status_word",
     "write_result",
+    "zone_table",
 ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from optimiser.costing import (
     REAL_LIVING_WAGE_GBP_PER_HOUR,
     WEEKS_PER_YEAR,
+    blended_cost,
     budget_for_target_wage,
     cost_per_contact_hour,
     pay_headroom,
+    rural_contact_share,
+    scenario_costs,
 )
 from optimiser.data.domain import CostModel
 
@@ -101,3 +105,51 @@ def test_bad_figures_are_rejected():
         pay_headroom(CostModel(), 10.0, 2.0, 8.0, -1.0)
     with pytest.raises(ValueError, match="target_pay_gbp_per_hour"):
         budget_for_target_wage(CostModel(), 10.0, 2.0, 100.0, target_pay_gbp_per_hour=0.0)
+
+
+def test_rural_share_counts_placed_hours_only():
+    """Of 10 placed hours 4 are rural (the unmet rural package's 5 hours do not count)."""
+    hours = np.array([6.0, 4.0, 5.0])
+    placed = np.array([True, True, False])
+    rural = np.array([False, True, True])
+    assert rural_contact_share(hours, placed, rural) == pytest.approx(0.4)
+    assert rural_contact_share(hours, np.zeros(3, dtype=bool), rural) == 0.0
+
+
+def test_blended_cost_adds_the_rural_uplift_on_the_rural_share():
+    """A 10% uplift on 25% of hours adds a quarter of what a rural hour costs extra."""
+    costs = CostModel(rural_uplift_pct=10.0)
+    urban = cost_per_contact_hour(costs, 12.0, 4.0).total_gbp_per_contact_hour
+    rural = cost_per_contact_hour(costs, 12.0, 4.0, rural=True).total_gbp_per_contact_hour
+    blended = blended_cost(costs, 12.0, 4.0, 0.25)
+    assert blended.total_gbp_per_contact_hour == pytest.approx(urban + 0.25 * (rural - urban))
+    assert blended.lines.iloc[-2]["item"] == "rural uplift (blended)"
+    assert blended.lines.iloc[-1]["gbp_per_contact_hour"] == blended.total_gbp_per_contact_hour
+    plain = blended_cost(costs, 12.0, 4.0, 0.0)
+    assert plain.total_gbp_per_contact_hour == pytest.approx(urban)
+    assert "rural uplift (blended)" not in set(plain.lines["item"])
+
+
+def test_scenario_costs_cost_scenario_and_baseline_in_one_step():
+    """One call gives both blended costs, the headroom and the target-wage budget, consistent
+    with the single functions at the same figures."""
+    costs = CostModel(rural_uplift_pct=10.0)
+    out = scenario_costs(
+        costs,
+        travel_min_per_contact_hour=10.0,
+        miles_per_contact_hour=3.0,
+        baseline_travel_min_per_contact_hour=14.0,
+        baseline_miles_per_contact_hour=5.0,
+        weekly_hours=np.array([6.0, 4.0, 5.0]),
+        placed=np.array([True, True, False]),
+        rural=np.array([False, True, True]),
+    )
+    assert out.placed_hours == 10.0 and out.rural_share == pytest.approx(0.4)
+    assert out.scenario.total_gbp_per_contact_hour == pytest.approx(
+        blended_cost(costs, 10.0, 3.0, 0.4).total_gbp_per_contact_hour
+    )
+    assert out.baseline.total_gbp_per_contact_hour > out.scenario.total_gbp_per_contact_hour
+    assert out.headroom == pay_headroom(costs, 14.0, 5.0, 10.0, 3.0)
+    assert out.target.weekly_budget_now_gbp == pytest.approx(
+        cost_per_contact_hour(costs, 10.0, 3.0).total_gbp_per_contact_hour * 10.0
+    )

@@ -32,11 +32,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli_w
 
 import optimiser
+from geodata.settings import NetworkSettings, TravelSettings, load_settings
 from optimiser.data.domain import (
     AssignmentRules,
     CostModel,
@@ -50,10 +51,15 @@ from optimiser.errors import ConfigError, Problem
 
 __all__ = [
     "CONFIG_DIR",
+    "NETWORK_SETTINGS_FILE",
+    "TRAVEL_ESTIMATE_FILE",
     "ScenarioConfig",
     "cache_dir",
+    "config_files",
     "data_dir",
     "load_scenario",
+    "network_settings",
+    "read_parameters",
     "repo_root",
     "scenario_from_toml",
     "scenario_to_toml",
@@ -70,10 +76,6 @@ def repo_root() -> Path:
     return Path(optimiser.__file__).resolve().parents[1]
 
 
-#: The project's own configs folder (demo parameters, zone table, providers, scenarios).
-CONFIG_DIR = repo_root() / "configs"
-
-
 def data_dir() -> Path:
     """The real-data folder: ``$HOMECARE_DATA_DIR``, else ``<repo root>/../shared/data``."""
     env = os.environ.get("HOMECARE_DATA_DIR")
@@ -84,6 +86,14 @@ def cache_dir() -> Path:
     """The disk-cache folder: ``$HOMECARE_CACHE_DIR``, else ``<repo root>/.cache``."""
     env = os.environ.get("HOMECARE_CACHE_DIR")
     return Path(env).expanduser() if env else repo_root() / ".cache"
+
+
+#: The project's configs/ folder (demo scenarios, network speeds, demand parameters).
+CONFIG_DIR = repo_root() / "configs"
+#: Speeds, snapping limit and kerb-to-door minutes unless a scenario names its own file.
+NETWORK_SETTINGS_FILE = CONFIG_DIR / "network.toml"
+#: The fast travel estimate's parameters, calibrated against carer rounds.
+TRAVEL_ESTIMATE_FILE = CONFIG_DIR / "travel_estimate.toml"
 
 
 @dataclass(frozen=True)
@@ -584,3 +594,57 @@ def scenario_to_toml(cfg: ScenarioConfig, *, base_dir: str | os.PathLike[str] | 
     if cfg.rounds:
         doc["rounds"] = dict(cfg.rounds)
     return tomli_w.dumps(doc)
+
+
+# ----------------------------------------------------------------------------------------------
+# Other config files: network settings, flat parameter files, what a scenario file reads
+# ----------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def network_settings(path: Path | None = None) -> tuple[NetworkSettings, TravelSettings]:
+    """Speeds [km/h], snapping limit [m] and kerb-to-door minutes [min] from a network TOML
+    (default :data:`NETWORK_SETTINGS_FILE`)."""
+    return load_settings(path or NETWORK_SETTINGS_FILE)
+
+
+def read_parameters(path: Path, cls: type[T]) -> T:
+    """A parameter dataclass ``cls`` from a flat TOML file whose keys are its fields.
+
+    Raises ``ConfigError`` naming the file for invalid TOML and for every unknown key.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            [Problem(str(path), None, None, f"cannot read the file: {exc}")]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(path), None, None, f"not valid TOML: {exc}")]) from None
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            [Problem(str(path), None, ",".join(unknown), f"unknown key(s); known: {sorted(known)}")]
+        )
+    return cls(**data)
+
+
+def config_files(cfg: ScenarioConfig) -> dict[str, Path]:
+    """The TOML files a loaded scenario was read from, by role: ``scenario`` (the file itself)
+    and ``scenario include [TABLE]`` for each table filled by an ``include``."""
+    if cfg.source is None:
+        return {}
+    source = Path(cfg.source)
+    out = {"scenario": source}
+    doc = tomllib.loads(source.read_text(encoding="utf-8"))
+    reader = _Reader(source.name, source.resolve().parent, [])
+    for name, table in doc.items():
+        ref = table.get("include") if isinstance(table, dict) else None
+        if isinstance(ref, str):
+            path = _resolve(ref, reader.base, reader, f"{name}.include")
+            if path is not None:
+                out[f"scenario include [{name}]"] = path
+    return out

@@ -151,6 +151,21 @@ def test_cli_run_writes_results_and_compare_reads_them(tmp_path, capsys) -> None
     )
     assert cli.main(["-q", "run", str(cfg), "--out", str(tmp_path / "a")]) == 0
     assert cli.main(["-q", "run", str(cfg), "--out", str(tmp_path / "b")]) == 0
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    named = set(meta["input_digests"])  # every input of the run, each config file by its role
+    assert {"network", "packages", "providers", "areas", "zones", "scenario"} <= named
+    assert {
+        f"config:{role}"
+        for role in (
+            "scenario",
+            "scenario include [costs]",
+            "network settings",
+            "travel estimate",
+            "demand parameters",
+        )
+    } <= named
+    again = json.loads((tmp_path / "b" / "meta.json").read_text())
+    assert again["input_digest"] == meta["input_digest"]  # same inputs, same digest
     capsys.readouterr()
     assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out

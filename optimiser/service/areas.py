@@ -1,0 +1,390 @@
+"""Loading an area: the demo area or a user's own files, snapped to the roads with travel times.
+
+Reading files, loading networks and configs happen here, at the edge; an ``AreaData`` holds
+the result, immutable. A user's own area is read with the table readers only, never through
+the demo generator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from geodata import network as _network
+from geodata.network import OSM_ATTRIBUTION, load_network, network_lines
+from geodata.settings import TravelSettings
+from geodata.snapping import SnapIndex, SnappedPoints, snap_points
+from geodata.travel import NetworkArrays, travel_matrix
+from optimiser.data import config as cfgmod
+from optimiser.data import tables
+from optimiser.data.domain import Package, PackageStatus, Provider, Zone, ZoneKind
+from optimiser.errors import InputError, Problem
+from optimiser.models.travel_formula import TravelEstimateParams
+from optimiser.service import provenance
+from optimiser.service.progress import Progress, no_progress
+from optimiser.service.zone_table import (
+    check_demo_zones_file,
+    read_demo_zone_table,
+    zones_from_table,
+)
+
+#: Boundary attribution for maps and outputs that show ONS areas.
+ONS_ATTRIBUTION = (
+    "Boundaries: ONS, Open Government Licence v3.0; contains OS data © Crown copyright and "
+    "database right"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class AreaData:
+    """A loaded council area: road network, people, providers, zones, and travel between them.
+
+    ``office_min``/``office_km`` [min]/[km] are provider-office-to-home travel (P x N);
+    ``home_min``/``home_km`` home-to-home travel (N x N), both door to door on the road network
+    (NaN where unreachable). ``zone_table`` (one row per small area) is the editable source of
+    truth for zones; ``areas`` holds the small areas' polygons (EPSG:4326). ``input_digests``
+    names a digest per input the area was built from (network, packages, providers, areas,
+    travel settings and parameters, config files as ``config:<role>``); ``digest`` covers them
+    all with the name, seed and scale.
+    """
+
+    name: str
+    graph: nx.MultiDiGraph
+    packages: tuple[Package, ...]
+    providers: tuple[Provider, ...]
+    zone_table: pd.DataFrame
+    areas: gpd.GeoDataFrame
+    office_min: np.ndarray
+    office_km: np.ndarray
+    home_min: np.ndarray
+    home_km: np.ndarray
+    travel_settings: TravelSettings
+    synthetic: bool = False
+    seed: int | None = None
+    scale: float = 1.0
+    digest: str = ""
+    attribution: str = f"{OSM_ATTRIBUTION}; {ONS_ATTRIBUTION}"
+    summary_extra: Mapping[str, Any] = field(default_factory=dict)
+    estimate_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
+    input_digests: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def zones(self) -> tuple[Zone, ...]:
+        """Zones derived from ``zone_table`` (polygons are unions of the member areas)."""
+        return zones_from_table(self.zone_table, self.areas)
+
+    @cached_property
+    def network_lines(self) -> pd.DataFrame:
+        """The road network as paths for a map base layer (see ``geodata.network``)."""
+        return network_lines(self.graph)
+
+    @cached_property
+    def network_arrays(self) -> NetworkArrays:
+        """CSR arrays of the road graph, reused for travel to newly uploaded packages."""
+        return NetworkArrays.from_graph(self.graph)
+
+    @cached_property
+    def snap_index(self) -> SnapIndex:
+        """Spatial index of the road graph, reused for snapping uploads."""
+        return SnapIndex.from_graph(self.graph)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline facts of the area (people, hours, providers, zones)."""
+        pk = self.packages
+        rural = {z.zone_id for z in self.zones if z.kind is ZoneKind.RURAL}
+        return {
+            "area": self.name,
+            "synthetic": self.synthetic,
+            "people": len(pk),
+            "weekly_hours": round(sum(p.weekly_hours for p in pk), 1),
+            "carer_hours": round(sum(p.carer_hours for p in pk), 1),
+            "waiting": sum(p.status is PackageStatus.WAITING for p in pk),
+            "providers": len(self.providers),
+            "capacity_carer_hours": round(sum(p.capacity_hours for p in self.providers), 1),
+            "zones": len(self.zones),
+            "rural_share": round(sum(p.zone_id in rural for p in pk) / max(len(pk), 1), 3),
+            **self.summary_extra,
+        }
+
+
+# ------------------------------------------------------------------ snapping and travel
+
+
+def kerb_per_home(packages: Sequence[Package], settings: TravelSettings) -> np.ndarray:
+    """Kerb-to-door minutes [min] per home: the mean over its calls' types (parking, walking)."""
+    out = np.empty(len(packages))
+    default = settings.kerb_to_door_default_min
+    for i, pk in enumerate(packages):
+        kinds = [v.call_type.value for v in pk.visits if v.call_type is not None]
+        out[i] = float(np.mean(settings.kerb_min(kinds))) if kinds else default
+    return out
+
+
+def snap(
+    graph: nx.MultiDiGraph,
+    records: Sequence[Package] | Sequence[Provider],
+    *,
+    source: str,
+    index: SnapIndex,
+    max_access_m: float,
+) -> SnappedPoints:
+    """Snap packages' homes or providers' offices; InputError names every point off the roads."""
+    ids = [r.package_id if isinstance(r, Package) else r.provider_id for r in records]
+    return snap_points(
+        graph,
+        ids,
+        [r.lat for r in records],
+        [r.lon for r in records],
+        max_access_m=max_access_m,
+        source=source,
+        index=index,
+    )
+
+
+def travel_estimate_params(path: Path | None = None) -> TravelEstimateParams:
+    """The fast travel estimate's parameters, calibrated against rounds
+    (``configs/travel_estimate.toml`` unless ``path``); unknown keys are named."""
+    return cfgmod.read_parameters(path or cfgmod.TRAVEL_ESTIMATE_FILE, TravelEstimateParams)
+
+
+def build_area(
+    *,
+    name: str,
+    graph: nx.MultiDiGraph,
+    packages: Sequence[Package],
+    providers: Sequence[Provider],
+    zone_table: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    travel_settings: TravelSettings,
+    cache_dir: Path | None = None,
+    synthetic: bool = False,
+    seed: int | None = None,
+    scale: float = 1.0,
+    config_files: Mapping[str, Path] | None = None,
+    progress: Progress = no_progress,
+) -> AreaData:
+    """Snap homes and offices to the network and compute the travel matrices of an area.
+
+    ``config_files`` names, by role, the config files the inputs were read with (network
+    settings, demand parameters); their digests join the area's input digests. Raises
+    ``InputError`` naming every home or office off the road network, and every home or office
+    that no route reaches (one-way dead ends, islands).
+    """
+    packages, providers = tuple(packages), tuple(providers)
+    progress(0.5, f"snapping {len(packages)} homes and {len(providers)} offices to the roads")
+    index = SnapIndex.from_graph(graph)
+    limit = travel_settings.max_access_m
+    homes = snap(graph, packages, source="packages", index=index, max_access_m=limit)
+    offices = snap(graph, providers, source="providers", index=index, max_access_m=limit)
+    arrays = NetworkArrays.from_graph(graph)
+    kerb = kerb_per_home(packages, travel_settings)
+    progress(0.6, "travel times office -> home and home -> home on the road network")
+    office = travel_matrix(
+        arrays, offices, homes, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
+    )
+    # destinations=None: the square home-to-home matrix with a zero diagonal
+    home = travel_matrix(
+        arrays, homes, None, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
+    )
+    _check_reachable(office.minutes, providers, packages)
+    estimate_params = travel_estimate_params()
+    digests = provenance.area_digests(
+        graph=graph,
+        packages=packages,
+        providers=providers,
+        areas=areas,
+        travel_settings=travel_settings,
+        estimate_params=estimate_params,
+        config_files={**(config_files or {}), "travel estimate": cfgmod.TRAVEL_ESTIMATE_FILE},
+    )
+    area = AreaData(
+        name=name,
+        graph=graph,
+        packages=packages,
+        providers=providers,
+        zone_table=zone_table.reset_index(drop=True),
+        areas=areas,
+        office_min=office.minutes,
+        office_km=office.km,
+        home_min=home.minutes,
+        home_km=home.km,
+        travel_settings=travel_settings,
+        synthetic=synthetic,
+        seed=seed,
+        scale=scale,
+        digest=provenance.digest_of([name, seed, scale, digests]),
+        estimate_params=estimate_params,
+        input_digests=digests,
+    )
+    # Validate the zone table once, up front: a bad table fails loading, not the first run.
+    _ = area.zones
+    return area
+
+
+def _check_reachable(
+    office_min: np.ndarray, providers: Sequence[Provider], packages: Sequence[Package]
+) -> None:
+    """A home no office reaches by road is an input problem, not a silent unmet case."""
+    problems = [
+        Problem("packages", i + 1, "lat/lon", f"home of {pk.package_id!r} is reached by no road")
+        for i, pk in enumerate(packages)
+        if not np.isfinite(office_min[:, i]).any()
+    ]
+    problems += [
+        Problem("providers", k + 1, "lat/lon", f"office of {pv.provider_id!r} reaches no home")
+        for k, pv in enumerate(providers)
+        if not np.isfinite(office_min[k]).any()
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+# ----------------------------------------------------------------------------- networks
+
+
+def default_network_path() -> Path:
+    """The demo area's OSM extract in the data folder."""
+    return cfgmod.data_dir() / "osm" / "rutland-latest.osm.pbf"
+
+
+def load_network_for(
+    source: str | Path | None,
+    *,
+    settings_file: Path | None = None,
+    progress: Progress = no_progress,
+) -> nx.MultiDiGraph:
+    """The road network of an extract path or a place name (default: the demo extract)."""
+    net_settings, _ = cfgmod.network_settings(settings_file)
+    src: str | Path = source if source is not None else default_network_path()
+    progress(0.1, f"loading road network from {src}")
+    return load_network(src, settings=net_settings, cache_dir=cfgmod.cache_dir())
+
+
+def network_summary(
+    source: str | Path | None = None, *, progress: Progress = no_progress
+) -> dict[str, Any]:
+    """Nodes, edges, km of road and bbox of a network (``homecare network``)."""
+    return _network.network_summary(load_network_for(source, progress=progress))
+
+
+# -------------------------------------------------------------------------- the two areas
+
+
+def load_demo_area(
+    *,
+    seed: int = 7,
+    scale: float = 1.0,
+    data_dir: Path | None = None,
+    network: str | Path | None = None,
+    demand_params: Path | None = None,
+    network_settings: Path | None = None,
+    progress: Progress | None = None,
+) -> AreaData:
+    """The Rutland demo area: generated demand on real geography, travel on real roads.
+
+    ``demand_params`` is the demo generator's parameter file (default
+    ``configs/demand_rutland.toml``), ``network_settings`` the speeds and travel settings
+    (default ``configs/network.toml``).
+    """
+    # the demo generator, for the demo area only (a user's own area never loads it)
+    from optimiser.demo.area import generate_demo
+    from optimiser.demo.params import DEFAULT_CONFIG, DemandParams
+
+    progress = progress or no_progress
+    data_dir = Path(data_dir) if data_dir is not None else cfgmod.data_dir()
+    params_file = Path(demand_params) if demand_params is not None else DEFAULT_CONFIG
+    progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
+    params = DemandParams.from_toml(params_file)
+    demo = generate_demo(data_dir, params, seed=seed, scale=scale)
+    settings_file = network_settings or cfgmod.NETWORK_SETTINGS_FILE
+    net_settings, travel_settings = cfgmod.network_settings(settings_file)
+    src = network if network is not None else data_dir / "osm" / "rutland-latest.osm.pbf"
+    progress(0.2, f"loading road network {Path(str(src)).name}")
+    graph = load_network(src, settings=net_settings, cache_dir=cfgmod.cache_dir())
+    area = build_area(
+        name=demo.name + (" (synthetic)" if demo.synthetic else " (demo)"),
+        graph=graph,
+        packages=demo.packages,
+        providers=demo.providers,
+        zone_table=demo.zone_table[list(tables.ZONE_AREA_COLUMNS)],
+        areas=demo.areas,
+        travel_settings=travel_settings,
+        cache_dir=cfgmod.cache_dir(),
+        synthetic=demo.synthetic,
+        seed=seed,
+        scale=scale,
+        config_files={
+            "network settings": settings_file,
+            "demand parameters": params_file,
+        },
+        progress=progress,
+    )
+    progress(1.0, "area ready")
+    return area
+
+
+def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
+    """An area from the user's own packages, providers, zone table and areas files."""
+    from geodata.areas import read_areas
+
+    source = str(cfg.source or "config")
+    problems = [
+        Problem(source, None, f"inputs.{key}", "is required when demo = false")
+        for key in ("packages", "providers", "zones", "areas", "network", "area_code_field")
+        if getattr(cfg, key) is None
+    ]
+    if problems:
+        raise InputError(problems)
+    assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
+    packages = tables.read_packages(cfg.packages, postcode_lookup=cfg.postcode_lookup)
+    providers = tables.read_providers(cfg.providers)
+    zone_table = tables.read_zone_table(cfg.zones)
+    areas = read_areas(cfg.areas, code_field=cfg.area_code_field)
+    settings_file = cfg.network_settings or cfgmod.NETWORK_SETTINGS_FILE
+    net_settings, travel_settings = cfgmod.network_settings(settings_file)
+    progress(0.2, f"loading road network {cfg.network}")
+    graph = load_network(cfg.network, settings=net_settings, cache_dir=cfgmod.cache_dir())
+    return build_area(
+        name=cfg.area or source,
+        graph=graph,
+        packages=packages,
+        providers=providers,
+        zone_table=zone_table,
+        areas=areas,
+        travel_settings=travel_settings,
+        cache_dir=cfgmod.cache_dir(),
+        config_files={"network settings": settings_file},
+        progress=progress,
+    )
+
+
+def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
+    """Load the area a config names: the generated demo, or the user's own tables.
+
+    In demo mode a ``zones`` file replaces the generated zone table; it must be a zone-to-area
+    table (.csv), anything else is an ``InputError`` naming the file.
+    """
+    if not cfg.demo:
+        return load_user_area(cfg, progress=progress)
+    if cfg.zones is not None:
+        check_demo_zones_file(cfg.zones)  # before the slow part, not after it
+    area = load_demo_area(
+        seed=cfg.seed,
+        scale=cfg.demo_scale,
+        network=cfg.network,
+        demand_params=cfg.demand,
+        network_settings=cfg.network_settings,
+        progress=progress,
+    )
+    if cfg.zones is None:
+        return area
+    return dataclasses.replace(area, zone_table=read_demo_zone_table(cfg.zones, area.areas))

@@ -1,0 +1,113 @@
+"""Zones of an area: packages re-zoned, zone polygons, and zone files (downloads, uploads).
+
+The zone table (one row per small area) is the source of truth; zone records and polygons are
+derived from it. Every function returns a new table or records; nothing is edited in place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata.areas import zone_polygons as _zone_polygons
+from optimiser.data import tables
+from optimiser.data.domain import Package, Zone
+from optimiser.errors import InputError, Problem
+from optimiser.service.areas import AreaData
+from optimiser.service.zone_table import check_zone_table, zones_from_table
+
+
+def rezoned(
+    area: AreaData, zone_table: pd.DataFrame
+) -> tuple[tuple[Package, ...], tuple[Zone, ...]]:
+    """Packages with zone ids from ``zone_table`` (via their small area), and the zones."""
+    zones = (
+        zones_from_table(zone_table, area.areas)
+        if zone_table is not area.zone_table
+        else area.zones
+    )
+    zone_of = dict(
+        zip(zone_table["area_code"].astype(str), zone_table["zone_id"].astype(str), strict=True)
+    )
+    packages = tuple(
+        p
+        if zone_of.get(p.area_code or "") == p.zone_id
+        else dataclasses.replace(p, zone_id=zone_of.get(p.area_code or ""))
+        for p in area.packages
+    )
+    return packages, zones
+
+
+def zone_polygons(area: AreaData, zone_table: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Zone polygons (EPSG:4326) with their attributes, for maps and downloads."""
+    table = area.zone_table if zone_table is None else zone_table
+    check_zone_table(table, area.areas)
+    polys = _zone_polygons(table, area.areas)
+    attrs = table.groupby("zone_id", sort=False).first().reset_index()
+    attrs["area_codes"] = table.groupby("zone_id", sort=False)["area_code"].agg(";".join).values
+    return gpd.GeoDataFrame(
+        attrs.merge(polys[["zone_id", "geometry"]], on="zone_id"),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
+
+
+def zones_download(area: AreaData, zone_table: pd.DataFrame, fmt: str = "geojson") -> bytes:
+    """Zones as GeoJSON or GeoPackage bytes (for QGIS users)."""
+    gdf = zone_polygons(area, zone_table).drop(columns=["area_code"], errors="ignore")
+    if fmt == "geojson":
+        return gdf.to_json(drop_id=True).encode("utf-8")
+    if fmt == "gpkg":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "zones.gpkg"
+            gdf.to_file(path, layer="zones", driver="GPKG")
+            return path.read_bytes()
+    raise InputError(f"unknown zone format {fmt!r} (geojson or gpkg)", source="zones download")
+
+
+def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd.DataFrame:
+    """A zone table from an uploaded CSV/Excel (zone-to-area table) or GeoJSON/GeoPackage.
+
+    Zone polygons are turned back into the table by the small areas they contain (each area
+    goes to the zone holding its representative point); validated before it is returned.
+    """
+    raw = data.getvalue() if isinstance(data, io.BytesIO) else bytes(data)
+    suffix = Path(name).suffix.lower()
+    buffer = io.BytesIO(raw)
+    buffer.name = name  # type: ignore[attr-defined]
+    if suffix in (".csv", ".xlsx"):
+        table = tables.zones_to_frame(tables.read_zones(buffer, source_name=name))
+    elif suffix in (".geojson", ".json", ".gpkg"):
+        zones = tables.read_zones(buffer, source_name=name)
+        table = _table_from_zone_polygons(zones, area, name)
+    else:
+        raise InputError(Problem(name, None, None, "expected a .csv, .geojson or .gpkg file"))
+    check_zone_table(table, area.areas)
+    return table.reset_index(drop=True)
+
+
+def _table_from_zone_polygons(zones: Sequence[Zone], area: AreaData, name: str) -> pd.DataFrame:
+    """Each small area goes to the uploaded zone holding its representative point."""
+    reps = area.areas.geometry.representative_point()
+    members: dict[str, list[str]] = {z.zone_id: [] for z in zones}
+    problems: list[Problem] = []
+    for code, point in zip(area.areas["area_code"], reps, strict=True):
+        owners = [z for z in zones if z.geometry is not None and z.geometry.contains(point)]
+        if len(owners) != 1:
+            what = "no zone" if not owners else f"zones {[z.zone_id for z in owners]}"
+            problems.append(Problem(name, None, "geometry", f"area {code!r} lies in {what}"))
+        else:
+            members[owners[0].zone_id].append(str(code))
+    if problems:
+        raise InputError(problems)
+    return tables.zones_to_frame(
+        dataclasses.replace(z, area_codes=tuple(members[z.zone_id]))
+        for z in zones
+        if members[z.zone_id]
+    )
