@@ -13,7 +13,8 @@ from optimiser.data.domain import (
     Provider,
     Visit,
 )
-from optimiser.models.carer_rounds import RoundsOptions, build_provider_day, plan_rounds
+from optimiser.data.rounds_options import RoundsOptions
+from optimiser.models.carer_rounds import build_provider_day, plan_rounds, rounds_settings
 from optimiser.models.rounds import solve_rounds
 from optimiser.models.travel_estimate import FIGURE_COLUMNS
 from optimiser.models.validate_rounds import validate_rounds
@@ -100,7 +101,7 @@ def test_no_calls_that_day_gives_no_instance(small_week) -> None:
 def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
     """The solved Monday passes the independent validator (windows, shifts, sync, coverage)."""
     pday = _day(small_week)
-    result = solve_rounds(pday.instance, OPTIONS.settings())
+    result = solve_rounds(pday.instance, rounds_settings(OPTIONS))
     assert validate_rounds(pday.instance, result) == []
     assert not result.missed
     starts = {s.visit: s.start for r in result.routes for s in r.stops}
@@ -149,7 +150,7 @@ def test_unreachable_call_is_reported_missed_with_a_reason(small_week) -> None:
     pday = build_provider_day(
         0, _provider(), 1, [2], packages, far[0], office_km[0], home, home_km, OPTIONS
     )
-    result = solve_rounds(pday.instance, OPTIONS.settings())
+    result = solve_rounds(pday.instance, rounds_settings(OPTIONS))
     assert [m.visit for m in result.missed] == [0]
     assert validate_rounds(pday.instance, result) == []
 
