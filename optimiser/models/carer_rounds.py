@@ -262,9 +262,10 @@ def plan_rounds(
         if pd_inst is None:
             continue
         result = _solve_with_retries(pd_inst.instance, options)
-        if result is None:
+        if isinstance(result, SolverError):
             statuses.append("no_solution")
-            _all_missed(pd_inst, providers[k], packages, day_rows, missed_rows)
+            reason = f"{NO_ROUNDS_REASON}: {result}"
+            _all_missed(pd_inst, providers[k], packages, reason, day_rows, missed_rows)
             continue
         wall += result.wall_time_s
         statuses.append(result.status)
@@ -293,27 +294,35 @@ def plan_rounds(
     )
 
 
+#: Why a provider-day has no rounds; the solver's own message follows it after a colon.
 NO_ROUNDS_REASON = "no rounds found within the time limit (even after retrying with 4x the time)"
 
 
-def _solve_with_retries(instance: RoundsInstance, options: RoundsOptions) -> RoundsResult | None:
-    """Solve, doubling the time limit twice if the first search finds no solution at all."""
+def _solve_with_retries(
+    instance: RoundsInstance, options: RoundsOptions
+) -> RoundsResult | SolverError:
+    """Solve, doubling the time limit twice if the first search finds no solution at all.
+
+    Returns the result, or the last attempt's solver error (its message names the cause).
+    """
     settings = rounds_settings(options)
+    error = SolverError(f"rounds instance {instance.name!r} was not solved")
     for factor in (1, 2, 4):
         try:
             return solve_rounds(
                 instance,
                 dataclasses.replace(settings, time_limit_s=settings.time_limit_s * factor),
             )
-        except SolverError:
-            continue
-    return None
+        except SolverError as exc:
+            error = exc
+    return error
 
 
 def _all_missed(
     pday: ProviderDay,
     provider: Provider,
     packages: Sequence[Package],
+    reason: str,
     day_rows: list[dict],
     missed_rows: list[dict],
 ) -> None:
@@ -325,7 +334,7 @@ def _all_missed(
                 "day": DAYS[pday.day],
                 "package_id": packages[int(pday.visit_package[v])].package_id,
                 "call": visit.label,
-                "reason": NO_ROUNDS_REASON,
+                "reason": reason,
             }
         )
     day_rows.append(

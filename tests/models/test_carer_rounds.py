@@ -180,3 +180,50 @@ def test_figures_carry_per_package_travel_of_their_method(small_week) -> None:
     assert figures.package_travel_min.shape == (3,)
     assert figures.package_travel_min.sum() == pytest.approx(figures.total["travel_min"])
     assert figures.package_travel_km.sum() == pytest.approx(figures.total["travel_km"])
+
+
+def _plan(small_week, office_min: np.ndarray, home_min: np.ndarray):
+    """plan_rounds of the three people for one provider, with the given travel minutes."""
+    from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
+
+    packages, _, office_km, _, home_km = small_week
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    return plan_rounds(
+        inst,
+        np.zeros(3, dtype=np.int64),
+        packages,
+        [provider],
+        office_min,
+        office_km,
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+
+
+def test_solver_error_on_a_retried_day_keeps_its_message(small_week, monkeypatch) -> None:
+    """When every retry fails, the missed calls' reason carries the solver's own message."""
+    from optimiser.errors import SolverError
+    from optimiser.models import carer_rounds
+
+    calls: list[float] = []
+
+    def failing(instance, settings, **_):
+        calls.append(settings.time_limit_s)
+        raise SolverError(f"OR-Tools found no solution (status 3) for {instance.name}")
+
+    monkeypatch.setattr(carer_rounds, "solve_rounds", failing)
+    _, office_min, _, home_min, _ = small_week
+    out = _plan(small_week, office_min, home_min)
+    assert calls == [5.0, 10.0, 20.0] * 2  # Monday and Tuesday, each tried at 1x, 2x, 4x
+    assert out.statuses == ("no_solution", "no_solution")
+    reasons = set(out.missed["reason"])
+    assert len(out.missed) == 6  # every call of both days
+    assert reasons == {
+        f"{carer_rounds.NO_ROUNDS_REASON}: OR-Tools found no solution (status 3) for PRV-1-{d}"
+        for d in ("mon", "tue")
+    }
