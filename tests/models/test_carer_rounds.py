@@ -205,6 +205,25 @@ def _plan(small_week, office_min: np.ndarray, home_min: np.ndarray):
     )
 
 
+def test_exactly_the_unreachable_calls_are_missed_with_their_reason(small_week) -> None:
+    """C's home 20 hours away: exactly C's two calls (Monday, Tuesday) are missed, with the
+    plain-words reason, and every other call is served."""
+    from optimiser.models.rounds import MISSED_REASONS
+
+    _, office_min, _, home_min, _ = small_week
+    far, home = office_min.copy(), home_min.copy()
+    far[0, 2] = 1200.0
+    home[:, 2] = home[2, :] = 1200.0
+    home[2, 2] = 0.0
+    out = _plan(small_week, far, home)
+    assert len(out.missed) == 2
+    assert set(out.missed["package_id"]) == {"C"}
+    assert set(out.missed["reason"]) == {MISSED_REASONS["window_unreachable"]}
+    assert out.provider_days["missed_calls"].sum() == 2
+    served = out.rounds["calls"].sum()
+    assert served == 4  # A twice on Monday, B's double call as two visits, nothing of C
+
+
 def test_solver_error_on_a_retried_day_keeps_its_message(small_week, monkeypatch) -> None:
     """When every retry fails, the missed calls' reason carries the solver's own message."""
     from optimiser.errors import SolverError
