@@ -5,7 +5,9 @@ Usage: python benchmarks/bench_hhc.py [--instances DIR] [--time-limit S] [--limi
 
 Each instance is read (``DS`` block 1-based), turned into a ``RoundsInstance`` (services as
 visits with soft window ends, qualifications as skills, double services as sync groups) and
-solved by ``solve_rounds``, the function the product calls. Every solution is checked twice: by
+solved by ``solve_rounds``, the function the product calls, on the product's path: PyVRP
+cannot express double services or soft windows, so nothing is handed in from outside and the
+product's own constructive start seeds the search. Every solution is checked twice: by
 the rounds validator (integer model) and by the benchmark's own evaluator, which rescores it
 with real values: (travel + total tardiness + maximum tardiness) / 3. Best known is
 min(bks.csv, best published BRKGA-MP-IPR run).
@@ -20,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimiser.bench.hhc import (
+from benchmarks.instances.hhc import (
     best_known,
     evaluate,
     family_name,

@@ -5,8 +5,11 @@ Usage: python benchmarks/bench_rounds.py [--instances DIR] [--time-limit S] [--l
 
 Each instance is read with DIMACS rounding (distances truncated to one decimal), solved by
 ``solve_rounds`` (the same function the product calls), checked by the independent validator,
-and solved again by PyVRP directly (its own reader, same rounding) for the same time. Prints per
-instance and per class: vehicles, distance, best-known vehicles and distance, gaps [%].
+and solved again by PyVRP directly (its own reader, same rounding) for the same time. With
+``--warm-start auto`` (the default) PyVRP's routes are handed to ``solve_rounds`` as its initial
+routes (``benchmarks/pyvrp_start.py``); ``--warm-start none`` is the product's path with
+nothing handed in from outside. Prints per instance and per class: vehicles, distance,
+best-known vehicles and distance, gaps [%].
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
-from optimiser.bench.solomon import instance_paths, read_best_known, read_vrptw
+from benchmarks.instances.solomon import instance_paths, read_best_known, read_vrptw
+from benchmarks.pyvrp_start import solve_with_pyvrp_start
 from optimiser.models.rounds import RoundsSettings, solve_rounds
 from optimiser.models.validate_rounds import validate_rounds
 
@@ -59,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if _class_of(p.stem) in wanted]
     if args.limit is not None:
         paths = paths[: args.limit]
-    settings = RoundsSettings(
-        time_limit_s=args.time_limit, warm_start=args.warm_start, seed=args.seed
+    settings = RoundsSettings(time_limit_s=args.time_limit, seed=args.seed)
+    solve = solve_with_pyvrp_start if args.warm_start == "auto" else solve_rounds
+    print(
+        f"# {len(paths)} instances from {args.instances}; {settings}; "
+        f"start handed in: {'pyvrp' if args.warm_start == 'auto' else 'none'}"
     )
-    print(f"# {len(paths)} instances from {args.instances}; {settings}")
     head = (
         f"{'instance':10} {'veh':>4} {'dist':>9} {'bk_veh':>6} {'bk_dist':>9} {'gap%':>7} "
         f"{'missed':>6} {'viol':>4} {'warm':>6} {'py_veh':>6} {'py_dist':>9} {'py_gap%':>7}"
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         inst = read_vrptw(path, vehicle_fixed_cost=args.vehicle_cost)
         bk = read_best_known(path.with_suffix(".sol"))
-        res = solve_rounds(inst, settings)
+        res = solve(inst, settings)
         violations = validate_rounds(inst, res)
         dist = res.distance / 10.0
         gap = 100.0 * (dist - bk.cost) / bk.cost

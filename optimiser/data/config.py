@@ -11,7 +11,7 @@ Layout (every key optional unless marked; ``configs/example_scenario.toml`` docu
                 [rules.priority_weight] hospital_discharge, community
     [costs]     the fields of ``CostModel``
     [solver]    time_limit_s, workers, seed, max_deterministic_time
-    [rounds]    passed through as a plain mapping (checked by the rounds model)
+    [rounds]    the fields of ``RoundsOptions`` (checked here, kept as a plain mapping)
 
 Any top-level table may hold ``include = "other.toml"``: the keys of that file fill the table,
 and keys written beside ``include`` override them. Paths are relative to the folder of the file
@@ -47,6 +47,7 @@ from optimiser.data.domain import (
     ZonePolicy,
     ZoneRule,
 )
+from optimiser.data.rounds_options import rounds_options_problems
 from optimiser.errors import ConfigError, Problem
 
 __all__ = [
@@ -460,6 +461,7 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
             problems.append(_domain_problem(source, prefix, exc))
 
     rounds = r.get(doc, "", "rounds", dict, {})
+    problems += rounds_options_problems(rounds, source=source)
     area = r.get(inp, "inputs", "area", str, "")
     code_field = r.get(inp, "inputs", "area_code_field", str, None)
     if problems:

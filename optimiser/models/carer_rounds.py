@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.data.domain import DAYS, Package, Provider
+from optimiser.data.rounds_options import RoundsOptions, ShiftPattern
 from optimiser.errors import SolverError
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.rounds import (
@@ -39,71 +40,15 @@ from optimiser.models.rounds import (
 from optimiser.models.travel_estimate import TravelFigures, travel_table
 
 
-@dataclass(frozen=True)
-class ShiftPattern:
-    """One kind of care-worker shift [minutes after midnight] with its break.
-
-    ``max_shift_min`` limits a round's span; the break of ``break_min`` minutes starts inside
-    [``break_earliest``, ``break_latest``] (Working Time Regulations: 20 minutes when a shift is
-    over six hours).
-    """
-
-    name: str
-    start: int
-    end: int
-    max_shift_min: int
-    break_min: int = 20
-    break_earliest: int | None = None
-    break_latest: int | None = None
-
-
-#: Default shifts: a morning shift covering morning and lunch calls and an evening shift for
-#: tea and bed calls (assumption: the split most homecare rotas use).
-DEFAULT_SHIFTS: tuple[ShiftPattern, ...] = (
-    ShiftPattern("morning", 7 * 60, 15 * 60 + 30, 8 * 60 + 30, 20, 10 * 60, 12 * 60),
-    ShiftPattern("evening", 15 * 60 + 30, 23 * 60 + 30, 8 * 60, 20, 18 * 60 + 30, 19 * 60 + 30),
-)
-
-
-@dataclass(frozen=True)
-class RoundsOptions:
-    """How rounds are built and solved (from a scenario's ``[rounds]`` table).
-
-    ``time_limit_s`` is the budget per provider-day [s]; ``solution_limit`` (tests) makes runs
-    repeatable; ``worker_slack`` multiplies the workers a shift needs by a rough load estimate
-    (``travel_allowance_min`` per call) to size the fleet; ``worker_fixed_cost`` [min] is charged
-    per worker used, so fewer rounds win ties.
-    """
-
-    time_limit_s: float = 2.0
-    solution_limit: int | None = None
-    first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
-    local_search_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    seed: int = 0
-    shifts: tuple[ShiftPattern, ...] = DEFAULT_SHIFTS
-    worker_slack: float = 1.4
-    travel_allowance_min: float = 10.0
-    worker_fixed_cost: int = 30
-    start_at: str = "office"
-
-    @classmethod
-    def from_dict(cls, data: dict) -> RoundsOptions:
-        """Options from a config's ``[rounds]`` table; unknown keys raise ValueError naming them."""
-        known = {f for f in cls.__dataclass_fields__ if f != "shifts"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"[rounds]: unknown key(s) {unknown}; known: {sorted(known)}")
-        return cls(**data)
-
-    def settings(self) -> RoundsSettings:
-        """The routing solver's settings."""
-        return RoundsSettings(
-            time_limit_s=self.time_limit_s,
-            solution_limit=self.solution_limit,
-            first_solution_strategy=self.first_solution_strategy,
-            local_search_metaheuristic=self.local_search_metaheuristic,
-            seed=self.seed,
-        )
+def rounds_settings(options: RoundsOptions) -> RoundsSettings:
+    """The routing solver's settings for the scenario's rounds options."""
+    return RoundsSettings(
+        time_limit_s=options.time_limit_s,
+        solution_limit=options.solution_limit,
+        first_solution_strategy=options.first_solution_strategy,
+        local_search_metaheuristic=options.local_search_metaheuristic,
+        seed=options.seed,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,13 +224,15 @@ def plan_rounds(
     office_km: np.ndarray,
     home_min: np.ndarray,
     home_km: np.ndarray,
-    options: RoundsOptions = RoundsOptions(),
+    options: RoundsOptions | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> RoundsOutcome:
     """Build and solve every provider-day of an assignment and aggregate its travel.
 
-    ``packages`` are in the assignment instance's order; ``providers`` likewise.
+    ``packages`` are in the assignment instance's order; ``providers`` likewise; ``options``
+    defaults to ``RoundsOptions()``.
     """
+    options = RoundsOptions() if options is None else options
     provider_of = np.asarray(provider_of, dtype=np.int64)
     n = len(packages)
     travel_min = np.zeros(n)
@@ -315,9 +262,10 @@ def plan_rounds(
         if pd_inst is None:
             continue
         result = _solve_with_retries(pd_inst.instance, options)
-        if result is None:
+        if isinstance(result, SolverError):
             statuses.append("no_solution")
-            _all_missed(pd_inst, providers[k], packages, day_rows, missed_rows)
+            reason = f"{NO_ROUNDS_REASON}: {result}"
+            _all_missed(pd_inst, providers[k], packages, reason, day_rows, missed_rows)
             continue
         wall += result.wall_time_s
         statuses.append(result.status)
@@ -346,27 +294,35 @@ def plan_rounds(
     )
 
 
+#: Why a provider-day has no rounds; the solver's own message follows it after a colon.
 NO_ROUNDS_REASON = "no rounds found within the time limit (even after retrying with 4x the time)"
 
 
-def _solve_with_retries(instance: RoundsInstance, options: RoundsOptions) -> RoundsResult | None:
-    """Solve, doubling the time limit twice if the first search finds no solution at all."""
-    settings = options.settings()
+def _solve_with_retries(
+    instance: RoundsInstance, options: RoundsOptions
+) -> RoundsResult | SolverError:
+    """Solve, doubling the time limit twice if the first search finds no solution at all.
+
+    Returns the result, or the last attempt's solver error (its message names the cause).
+    """
+    settings = rounds_settings(options)
+    error = SolverError(f"rounds instance {instance.name!r} was not solved")
     for factor in (1, 2, 4):
         try:
             return solve_rounds(
                 instance,
                 dataclasses.replace(settings, time_limit_s=settings.time_limit_s * factor),
             )
-        except SolverError:
-            continue
-    return None
+        except SolverError as exc:
+            error = exc
+    return error
 
 
 def _all_missed(
     pday: ProviderDay,
     provider: Provider,
     packages: Sequence[Package],
+    reason: str,
     day_rows: list[dict],
     missed_rows: list[dict],
 ) -> None:
@@ -378,7 +334,7 @@ def _all_missed(
                 "day": DAYS[pday.day],
                 "package_id": packages[int(pday.visit_package[v])].package_id,
                 "call": visit.label,
-                "reason": NO_ROUNDS_REASON,
+                "reason": reason,
             }
         )
     day_rows.append(

@@ -19,9 +19,10 @@ import pandas as pd
 from optimiser import costing, report
 from optimiser.data import config as cfgmod
 from optimiser.data.domain import Package, Scenario, Zone, ZoneKind, ZonePolicy, ZoneRule
+from optimiser.data.rounds_options import RoundsOptions
 from optimiser.errors import InputError, SolverError
 from optimiser.models.assign import solve_assignment
-from optimiser.models.carer_rounds import RoundsOptions, plan_rounds
+from optimiser.models.carer_rounds import plan_rounds
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
 from optimiser.models.reasons import unmet_reasons

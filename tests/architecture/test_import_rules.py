@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -66,11 +67,33 @@ def test_ui_calls_only_the_service_layer(path: Path) -> None:
 
 
 def test_solver_imports_are_confined() -> None:
-    """CP-SAT is imported only by models/assign.py and routing only by models/rounds.py."""
+    """CP-SAT is imported only by models/assign.py and routing only by models/rounds/model.py."""
     for path in _py_files("optimiser") + _py_files("geodata") + _py_files("ui"):
         mods = _imports(path)
         rel = path.relative_to(ROOT).as_posix()
         if any(m.startswith("ortools.sat") for m in mods):
             assert rel == "optimiser/models/assign.py", rel
         if any(m.startswith("ortools.constraint_solver") for m in mods):
-            assert rel == "optimiser/models/rounds.py", rel
+            assert rel == "optimiser/models/rounds/model.py", rel
+
+
+@pytest.mark.parametrize(
+    "path", _py_files("optimiser") + _py_files("geodata") + _py_files("ui"), ids=lambda p: p.name
+)
+def test_product_never_imports_benchmark_code(path: Path) -> None:
+    """PyVRP, vrplib and benchmarks/ are benchmark-only (the `bench` extra), never the product's."""
+    bad = {m for m in _imports(path) if m.split(".")[0] in {"pyvrp", "vrplib", "benchmarks"}}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_shipped_packages_hold_no_benchmark_code() -> None:
+    """The packages pyproject ships include the rounds package but nothing from benchmarks/."""
+    setuptools = pytest.importorskip("setuptools")
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]["packages"]["find"]
+    shipped = setuptools.find_packages(
+        where=str(ROOT), include=find.get("include", ["*"]), exclude=find.get("exclude", [])
+    )
+    assert "optimiser.models.rounds" in shipped
+    assert not [p for p in shipped if p.split(".")[0] == "benchmarks" or ".bench" in p]

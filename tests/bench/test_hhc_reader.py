@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.bench.hhc import (
+from benchmarks.instances.hhc import (
     best_known,
     evaluate,
     family_name,

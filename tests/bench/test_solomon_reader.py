@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.bench.solomon import (
+from benchmarks.instances.solomon import (
     instance_paths,
     read_best_known,
     read_vrptw,

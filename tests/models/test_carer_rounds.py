@@ -13,7 +13,8 @@ from optimiser.data.domain import (
     Provider,
     Visit,
 )
-from optimiser.models.carer_rounds import RoundsOptions, build_provider_day, plan_rounds
+from optimiser.data.rounds_options import RoundsOptions
+from optimiser.models.carer_rounds import build_provider_day, plan_rounds, rounds_settings
 from optimiser.models.rounds import solve_rounds
 from optimiser.models.travel_estimate import FIGURE_COLUMNS
 from optimiser.models.validate_rounds import validate_rounds
@@ -100,7 +101,7 @@ def test_no_calls_that_day_gives_no_instance(small_week) -> None:
 def test_rounds_are_valid_and_double_call_is_synchronised(small_week) -> None:
     """The solved Monday passes the independent validator (windows, shifts, sync, coverage)."""
     pday = _day(small_week)
-    result = solve_rounds(pday.instance, OPTIONS.settings())
+    result = solve_rounds(pday.instance, rounds_settings(OPTIONS))
     assert validate_rounds(pday.instance, result) == []
     assert not result.missed
     starts = {s.visit: s.start for r in result.routes for s in r.stops}
@@ -149,7 +150,7 @@ def test_unreachable_call_is_reported_missed_with_a_reason(small_week) -> None:
     pday = build_provider_day(
         0, _provider(), 1, [2], packages, far[0], office_km[0], home, home_km, OPTIONS
     )
-    result = solve_rounds(pday.instance, OPTIONS.settings())
+    result = solve_rounds(pday.instance, rounds_settings(OPTIONS))
     assert [m.visit for m in result.missed] == [0]
     assert validate_rounds(pday.instance, result) == []
 
@@ -179,3 +180,69 @@ def test_figures_carry_per_package_travel_of_their_method(small_week) -> None:
     assert figures.package_travel_min.shape == (3,)
     assert figures.package_travel_min.sum() == pytest.approx(figures.total["travel_min"])
     assert figures.package_travel_km.sum() == pytest.approx(figures.total["travel_km"])
+
+
+def _plan(small_week, office_min: np.ndarray, home_min: np.ndarray):
+    """plan_rounds of the three people for one provider, with the given travel minutes."""
+    from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
+
+    packages, _, office_km, _, home_km = small_week
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    return plan_rounds(
+        inst,
+        np.zeros(3, dtype=np.int64),
+        packages,
+        [provider],
+        office_min,
+        office_km,
+        home_min,
+        home_km,
+        OPTIONS,
+    )
+
+
+def test_exactly_the_unreachable_calls_are_missed_with_their_reason(small_week) -> None:
+    """C's home 20 hours away: exactly C's two calls (Monday, Tuesday) are missed, with the
+    plain-words reason, and every other call is served."""
+    from optimiser.models.rounds import MISSED_REASONS
+
+    _, office_min, _, home_min, _ = small_week
+    far, home = office_min.copy(), home_min.copy()
+    far[0, 2] = 1200.0
+    home[:, 2] = home[2, :] = 1200.0
+    home[2, 2] = 0.0
+    out = _plan(small_week, far, home)
+    assert len(out.missed) == 2
+    assert set(out.missed["package_id"]) == {"C"}
+    assert set(out.missed["reason"]) == {MISSED_REASONS["window_unreachable"]}
+    assert out.provider_days["missed_calls"].sum() == 2
+    served = out.rounds["calls"].sum()
+    assert served == 4  # A twice on Monday, B's double call as two visits, nothing of C
+
+
+def test_solver_error_on_a_retried_day_keeps_its_message(small_week, monkeypatch) -> None:
+    """When every retry fails, the missed calls' reason carries the solver's own message."""
+    from optimiser.errors import SolverError
+    from optimiser.models import carer_rounds
+
+    calls: list[float] = []
+
+    def failing(instance, settings, **_):
+        calls.append(settings.time_limit_s)
+        raise SolverError(f"OR-Tools found no solution (status 3) for {instance.name}")
+
+    monkeypatch.setattr(carer_rounds, "solve_rounds", failing)
+    _, office_min, _, home_min, _ = small_week
+    out = _plan(small_week, office_min, home_min)
+    assert calls == [5.0, 10.0, 20.0] * 2  # Monday and Tuesday, each tried at 1x, 2x, 4x
+    assert out.statuses == ("no_solution", "no_solution")
+    reasons = set(out.missed["reason"])
+    assert len(out.missed) == 6  # every call of both days
+    assert reasons == {
+        f"{carer_rounds.NO_ROUNDS_REASON}: OR-Tools found no solution (status 3) for PRV-1-{d}"
+        for d in ("mon", "tue")
+    }

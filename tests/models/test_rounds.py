@@ -63,12 +63,49 @@ def test_known_optimal_route(windows_force_reverse):
     assert res.objective == 60  # arc cost = travel time
 
 
-def test_pyvrp_warm_start_gives_same_optimum(windows_force_reverse):
-    """With the PyVRP warm start (no sync/breaks/skills here) the same optimum comes back."""
-    res = _solve_checked(windows_force_reverse, RoundsSettings(time_limit_s=1.0, solution_limit=50))
-    assert res.warm_start == "pyvrp"
+def test_given_initial_routes_seed_the_search(windows_force_reverse):
+    """Routes handed in are read as the start: a plan already optimal comes back unchanged."""
+    res = solve_rounds(windows_force_reverse, FAST, initial_routes=[[2, 1, 0]])
+    assert validate_rounds(windows_force_reverse, res) == []
+    assert res.warm_start == "given"
     assert res.routes[0].visits == (2, 1, 0)
     assert res.objective == 60
+
+
+def test_given_start_that_breaks_a_window_is_rejected_not_trusted(windows_force_reverse):
+    """A handed-in order that misses every window is refused by OR-Tools and solved afresh."""
+    res = solve_rounds(windows_force_reverse, FAST, initial_routes=[[0, 1, 2]])
+    assert res.warm_start == "given_rejected"
+    assert res.routes[0].visits == (2, 1, 0)
+    assert validate_rounds(windows_force_reverse, res) == []
+
+
+def test_given_start_drops_unservable_visits():
+    """A visit the pre-checks rule out (no qualified worker) is left out of a given start."""
+    tt = _line([0, 10, 20])
+    visits = (
+        Visit(location=1, window_start=0, window_end=100, duration=5),
+        Visit(location=2, window_start=0, window_end=100, duration=5, required_skills={"peg"}),
+    )
+    inst = RoundsInstance(visits, (Vehicle(0, 0, 0, 200),), tt, tt)
+    res = solve_rounds(inst, FAST, initial_routes=[[0, 1]])
+    assert validate_rounds(inst, res) == []
+    assert [(m.visit, m.reason) for m in res.missed] == [(1, "no_qualified_worker")]
+    assert any("cannot be served" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("routes", "expected"),
+    [
+        ([[0], [1]], "2 routes for 1 vehicles"),  # one route per vehicle
+        ([[0, 3]], "3 out of range"),  # a visit index the instance lacks
+        ([[0, 1, 0]], "0 is in two places"),  # a visit served twice
+    ],
+)
+def test_bad_initial_routes_are_an_input_error(windows_force_reverse, routes, expected):
+    """Initial routes that do not fit the instance raise InputError saying what is wrong."""
+    with pytest.raises(InputError, match=expected):
+        solve_rounds(windows_force_reverse, FAST, initial_routes=routes)
 
 
 def test_double_handed_call_is_simultaneous_on_two_workers():
@@ -233,6 +270,22 @@ def test_unknown_strategy_is_rejected():
     """Settings name OR-Tools enums; a typo is a ValueError naming the field."""
     with pytest.raises(ValueError, match="first_solution_strategy"):
         RoundsSettings(first_solution_strategy="CHEAPEST_EVER")
+
+
+def test_strategy_names_are_or_tools_enum_names():
+    """The names settings accept (listed where the config reader can check them) are exactly
+    OR-Tools' enum names, so the list cannot drift from the pinned version."""
+    from ortools.constraint_solver import routing_enums_pb2 as enums
+
+    from optimiser.data.rounds_options import (
+        FIRST_SOLUTION_STRATEGIES,
+        LOCAL_SEARCH_METAHEURISTICS,
+    )
+
+    fss = enums.FirstSolutionStrategy.DESCRIPTOR.enum_values_by_name
+    lsm = enums.LocalSearchMetaheuristic.DESCRIPTOR.enum_values_by_name
+    assert set(FIRST_SOLUTION_STRATEGIES) == set(fss)
+    assert set(LOCAL_SEARCH_METAHEURISTICS) == set(lsm)
 
 
 @st.composite

@@ -1,0 +1,1 @@
+"""Benchmark scripts, their instance readers and peer solvers (not shipped with the product)."""
