@@ -37,7 +37,7 @@ try:
 except ImportError:  # TEMP while costing lands
     costing = None
 from optimiser.data import config as cfgmod
-from optimiser.data import demand, tables
+from optimiser.data import demand, locations, tables
 from optimiser.data.domain import (
     CostModel,
     Package,
@@ -323,8 +323,8 @@ def load_network_for(source: str | Path | None, *, progress: Progress = _noop) -
 
 
 def default_network_path() -> Path:
-    """The demo area's OSM extract in the data folder."""
-    return cfgmod.data_dir() / "osm" / "rutland-latest.osm.pbf"
+    """The demo area's road network, looked up in the data folders (shipped in data/)."""
+    return locations.data_file(locations.DEMO_NETWORK, what="demo road network")
 
 
 def network_summary(
@@ -344,11 +344,11 @@ def load_demo_area(
 ) -> AreaData:
     """The Rutland demo area: generated demand on real geography, travel on real roads."""
     progress = progress or _noop
-    data_dir = Path(data_dir) if data_dir is not None else cfgmod.data_dir()
     progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
     demo = demand.generate_demo(data_dir, seed=seed, scale=scale)
     net_settings, travel_settings = network_settings()
-    src = network if network is not None else data_dir / "osm" / "rutland-latest.osm.pbf"
+    demo_net = Path(data_dir) / locations.DEMO_NETWORK if data_dir else default_network_path()
+    src = network if network is not None else demo_net
     progress(0.2, f"loading road network {Path(str(src)).name}")
     graph = load_network(src, settings=net_settings, cache_dir=cfgmod.cache_dir())
     area = build_area(

@@ -29,6 +29,7 @@ from geodata.buildings import (
     read_road_edges,
     sample_points_on_lines,
 )
+from optimiser.data import locations
 from optimiser.data.domain import (
     CallType,
     Package,
@@ -678,19 +679,23 @@ def read_census_age(path: str | Path, age_group: str) -> pd.DataFrame:
     return out.rename_axis("area_code").reset_index()
 
 
-def load_demo_inputs(data_dir: str | Path, params: DemandParams) -> DemoInputs:
-    """Read boundaries, census, deprivation, OSM homes and roads, zone and provider tables."""
-    data_dir = Path(data_dir)
+def load_demo_inputs(data_dir: str | Path | None, params: DemandParams) -> DemoInputs:
+    """Read boundaries, census, deprivation, OSM homes and roads, zone and provider tables.
+
+    ``data_dir`` None: the first data folder holding every file (``locations.folder_holding``).
+    """
     paths = params.data
+    files = (
+        paths.lsoa_boundaries,
+        paths.lsoa2011_boundaries,
+        paths.census_age,
+        paths.deprivation,
+        paths.osm_shapefiles,
+    )
+    data_dir = Path(data_dir) if data_dir else locations.folder_holding(files, what="demo data")
     problems = [
         Problem(str(data_dir / rel), None, None, "file not found")
-        for rel in (
-            paths.lsoa_boundaries,
-            paths.lsoa2011_boundaries,
-            paths.census_age,
-            paths.deprivation,
-            paths.osm_shapefiles,
-        )
+        for rel in files
         if not (data_dir / rel).is_file()
     ]
     if problems:
@@ -1115,13 +1120,15 @@ def _with_zones(p: Provider, zones: frozenset[str]) -> Provider:
 
 
 def generate_demo(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     params: DemandParams | None = None,
     *,
     seed: int = 0,
     scale: float = 1.0,
 ) -> DemoArea:
     """Generate the demo area (Rutland by default) from the data dir and the parameters.
+
+    ``data_dir`` None: the demo data is looked up (``load_demo_inputs``).
 
     ``scale`` multiplies the number of people and the provider capacity on the same
     geography; above 1 the area is synthetic (ids prefixed, name marked, providers split).
