@@ -30,12 +30,11 @@ from benchmarks.instances.hhc import (
     routes_from_result,
     to_rounds_instance,
 )
+from optimiser.data import locations
 from optimiser.models.rounds import RoundsSettings, solve_rounds
 from optimiser.models.validate_rounds import validate_rounds
 
-DEFAULT_DIR = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hhc" / "mankowska2014"
-)
+DEFAULT_DIR = locations.national_data_dir() / "hhc" / "mankowska2014"
 
 
 def _sort_key(path: Path) -> tuple[str, int]:
@@ -51,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default="", help="comma-separated families, e.g. A,B,C")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if not args.instances.is_dir():
+        print(
+            f"benchmark instances not found: {args.instances} (put the benchmark data in "
+            f"$HOMECARE_DATA_DIR or ../shared/data, or pass --instances)"
+        )
+        return 2
 
     paths = [p for p in args.instances.glob("Instanz*.txt") if re.search(r"_\d+_\d+\.txt$", p.name)]
     paths.sort(key=_sort_key)

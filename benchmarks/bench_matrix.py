@@ -32,15 +32,14 @@ from geodata.network import OSM_ATTRIBUTION, load_network, network_summary  # no
 from geodata.settings import TravelSettings  # noqa: E402
 from geodata.snapping import SnapIndex, SnappedPoints, snap_points  # noqa: E402
 from geodata.travel import NetworkArrays, node_matrix, travel_matrix  # noqa: E402
+from optimiser.data import locations  # noqa: E402
 
 AGREE_S = 0.1
 
 
 def default_network() -> Path:
-    """The Rutland extract under the data dir ($HOMECARE_DATA_DIR, else ../shared/data)."""
-    data_dir = os.environ.get("HOMECARE_DATA_DIR")
-    base = Path(data_dir) if data_dir else REPO_ROOT.parent / "shared" / "data"
-    return base / "osm" / "rutland-latest.osm.pbf"
+    """The demo's Rutland road network ($HOMECARE_DATA_DIR, else the shipped data/)."""
+    return locations.data_file(locations.DEMO_NETWORK, what="demo road network")
 
 
 def random_homes(

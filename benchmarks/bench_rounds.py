@@ -26,10 +26,11 @@ from pyvrp.stop import MaxRuntime
 
 from benchmarks.instances.solomon import instance_paths, read_best_known, read_vrptw
 from benchmarks.pyvrp_start import solve_with_pyvrp_start
+from optimiser.data import locations
 from optimiser.models.rounds import RoundsSettings, solve_rounds
 from optimiser.models.validate_rounds import validate_rounds
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vrptw" / "solomon"
+DEFAULT_DIR = locations.national_data_dir() / "vrptw" / "solomon"
 
 
 def _class_of(name: str) -> str:
@@ -56,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP comparison")
     args = ap.parse_args(argv)
+    if not args.instances.is_dir():
+        print(
+            f"benchmark instances not found: {args.instances} (put the benchmark data in "
+            f"$HOMECARE_DATA_DIR or ../shared/data, or pass --instances)"
+        )
+        return 2
 
     paths = instance_paths(args.instances)
     if args.classes:

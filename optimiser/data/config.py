@@ -38,6 +38,7 @@ import tomli_w
 
 import optimiser
 from geodata.settings import NetworkSettings, TravelSettings, load_settings
+from optimiser.data import locations
 from optimiser.data.domain import (
     AssignmentRules,
     CostModel,
@@ -78,9 +79,12 @@ def repo_root() -> Path:
 
 
 def data_dir() -> Path:
-    """The real-data folder: ``$HOMECARE_DATA_DIR``, else ``<repo root>/../shared/data``."""
-    env = os.environ.get("HOMECARE_DATA_DIR")
-    return Path(env).expanduser() if env else repo_root().parent / "shared" / "data"
+    """The national-data folder: ``$HOMECARE_DATA_DIR``, else ``<repo root>/../shared/data``.
+
+    ``${data_dir}/...`` in a config names a file looked up in every data folder
+    (:mod:`optimiser.data.locations`: this folder, or the shipped demo data).
+    """
+    return locations.national_data_dir()
 
 
 def cache_dir() -> Path:
@@ -198,7 +202,11 @@ class _Reader:
             return None
         path = _resolve(text, self.base, self, _join(prefix, key))
         if path is not None and check and not path.exists():
-            self.add(_join(prefix, key), f"file not found: {path}")
+            hint = ""
+            if text.startswith("${data_dir}"):
+                where = " or ".join(str(d) for d in locations.search_dirs())
+                hint = f" (looked in {where}; set {locations.ENV_VAR} to the data folder)"
+            self.add(_join(prefix, key), f"file not found: {path}{hint}")
         return path
 
 
@@ -227,6 +235,9 @@ def _resolve(text: str, base: Path, reader: _Reader, key: str) -> Path | None:
             return None
         rest = text[m.end() :].lstrip("/\\")
         root = roots[m.group(1)]()
+        if rest and m.group(1) == "data_dir":  # the first data folder holding the file
+            found = next((d / rest for d in locations.search_dirs() if (d / rest).exists()), None)
+            return Path(os.path.normpath(found or root / rest))
         return Path(os.path.normpath(root / rest)) if rest else root
     path = Path(text).expanduser()
     return Path(os.path.normpath(path if path.is_absolute() else base / path))
@@ -508,7 +519,8 @@ def _rule(r: _Reader, value: str, key: str) -> ZoneRule | None:
 def _path_text(path: Path, base: Path | None) -> str:
     """``${data_dir}/...`` under the data dir, relative to ``base`` when below it, else absolute."""
     path = Path(path)
-    for var, root in (("data_dir", data_dir()), ("cache_dir", cache_dir())):
+    roots = [("data_dir", d) for d in locations.search_dirs()] + [("cache_dir", cache_dir())]
+    for var, root in roots:
         try:
             rel = path.resolve().relative_to(root.resolve())
         except ValueError:

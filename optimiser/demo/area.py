@@ -295,13 +295,15 @@ def build_demo(
 
 
 def generate_demo(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     params: DemandParams | None = None,
     *,
     seed: int = 0,
     scale: float = 1.0,
 ) -> DemoArea:
     """Generate the demo area (Rutland by default) from the data dir and the parameters.
+
+    ``data_dir`` None: the demo data is looked up (``load_demo_inputs``).
 
     ``scale`` multiplies the number of people and the provider capacity on the same
     geography; above 1 the area is synthetic (ids prefixed, name marked, providers split).

@@ -18,6 +18,7 @@ from geodata.buildings import (
     read_places,
     read_road_edges,
 )
+from optimiser.data import locations
 from optimiser.data.domain import Provider
 from optimiser.data.tables import read_providers, read_zone_table
 from optimiser.demo.params import DemandParams
@@ -79,19 +80,23 @@ def read_census_age(path: str | Path, age_group: str) -> pd.DataFrame:
     return out.rename_axis("area_code").reset_index()
 
 
-def load_demo_inputs(data_dir: str | Path, params: DemandParams) -> DemoInputs:
-    """Read boundaries, census, deprivation, OSM homes and roads, zone and provider tables."""
-    data_dir = Path(data_dir)
+def load_demo_inputs(data_dir: str | Path | None, params: DemandParams) -> DemoInputs:
+    """Read boundaries, census, deprivation, OSM homes and roads, zone and provider tables.
+
+    ``data_dir`` None: the first data folder holding every file (``locations.folder_holding``).
+    """
     paths = params.data
+    files = (
+        paths.lsoa_boundaries,
+        paths.lsoa2011_boundaries,
+        paths.census_age,
+        paths.deprivation,
+        paths.osm_shapefiles,
+    )
+    data_dir = Path(data_dir) if data_dir else locations.folder_holding(files, what="demo data")
     problems = [
         Problem(str(data_dir / rel), None, None, "file not found")
-        for rel in (
-            paths.lsoa_boundaries,
-            paths.lsoa2011_boundaries,
-            paths.census_age,
-            paths.deprivation,
-            paths.osm_shapefiles,
-        )
+        for rel in files
         if not (data_dir / rel).is_file()
     ]
     if problems:

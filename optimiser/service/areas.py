@@ -25,7 +25,7 @@ from geodata.settings import TravelSettings
 from geodata.snapping import SnapIndex, SnappedPoints, snap_points
 from geodata.travel import NetworkArrays, travel_matrix
 from optimiser.data import config as cfgmod
-from optimiser.data import tables
+from optimiser.data import locations, tables
 from optimiser.data.domain import Package, PackageStatus, Provider, Zone, ZoneKind
 from optimiser.errors import InputError, Problem
 from optimiser.models.travel_formula import TravelEstimateParams
@@ -252,8 +252,8 @@ def _check_reachable(
 
 
 def default_network_path() -> Path:
-    """The demo area's OSM extract in the data folder."""
-    return cfgmod.data_dir() / "osm" / "rutland-latest.osm.pbf"
+    """The demo area's road network, looked up in the data folders (shipped in data/)."""
+    return locations.data_file(locations.DEMO_NETWORK, what="demo road network")
 
 
 def load_network_for(
@@ -300,14 +300,14 @@ def load_demo_area(
     from optimiser.demo.params import DEFAULT_CONFIG, DemandParams
 
     progress = progress or no_progress
-    data_dir = Path(data_dir) if data_dir is not None else cfgmod.data_dir()
     params_file = Path(demand_params) if demand_params is not None else DEFAULT_CONFIG
     progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
     params = DemandParams.from_toml(params_file)
     demo = generate_demo(data_dir, params, seed=seed, scale=scale)
     settings_file = network_settings or cfgmod.NETWORK_SETTINGS_FILE
     net_settings, travel_settings = cfgmod.network_settings(settings_file)
-    src = network if network is not None else data_dir / "osm" / "rutland-latest.osm.pbf"
+    demo_net = Path(data_dir) / locations.DEMO_NETWORK if data_dir else default_network_path()
+    src = network if network is not None else demo_net
     progress(0.2, f"loading road network {Path(str(src)).name}")
     graph = load_network(src, settings=net_settings, cache_dir=cfgmod.cache_dir())
     area = build_area(

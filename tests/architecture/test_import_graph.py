@@ -32,10 +32,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("optimiser", "optimiser.data", "optimiser.errors", "optimiser.result"),
     # the pure core: instances, solvers, checkers
     ("optimiser.models",),
-    # pure consumers of the core; the demo generator (if it becomes its own package) and the
-    # benchmark readers (until they leave the product) sit here too
+    # pure consumers of the core, and the demo generator (it uses the per-visit travel formula)
     ("optimiser.costing", "optimiser.report", "optimiser.brokerage", "optimiser.demo"),
-    ("optimiser.bench",),
     ("optimiser.service",),
     ("optimiser.cli",),
     ("ui",),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,9 @@ from optimiser.models.validate_rounds import validate_rounds
 
 
 @pytest.fixture(scope="module")
-def hhc_dir(shared_data: Path) -> Path:
-    """The benchmark folder; skip if absent."""
-    path = shared_data / "hhc" / "mankowska2014"
-    if not path.is_dir():
-        pytest.skip(f"HHC instances not found at {path}")
-    return path
+def hhc_dir(shared_path: Callable[[str, str], Path]) -> Path:
+    """The benchmark folder; skip if absent (fail in CI)."""
+    return shared_path("hhc/mankowska2014", "HHC benchmark instances")
 
 
 def _instance_for(solution: Path, folder: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,9 @@ from optimiser.models.validate_rounds import validate_rounds
 
 
 @pytest.fixture(scope="module")
-def solomon_dir(shared_data: Path) -> Path:
-    """The 56 Solomon instances; skip if absent."""
-    path = shared_data / "vrptw" / "solomon"
-    if not path.is_dir():
-        pytest.skip(f"Solomon instances not found at {path}")
-    return path
+def solomon_dir(shared_path: Callable[[str, str], Path]) -> Path:
+    """The 56 Solomon instances; skip if absent (fail in CI)."""
+    return shared_path("vrptw/solomon", "Solomon VRPTW instances")
 
 
 def test_c101_shape_and_units(solomon_dir):

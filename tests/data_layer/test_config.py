@@ -39,8 +39,9 @@ def _problems(text: str, tmp_path: Path, **kwargs: object) -> list[tuple[str | N
     return [(p.field, p.message) for p in info.value.problems]
 
 
-def test_example_config_loads_every_key() -> None:
+def test_example_config_loads_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """configs/example_scenario.toml (which documents every key) loads, includes resolved."""
+    monkeypatch.delenv("HOMECARE_DATA_DIR", raising=False)
     cfg = load_scenario(CONFIGS / "example_scenario.toml", check_paths=False)
     s = cfg.scenario
     assert s.name == "example" and cfg.demo
@@ -50,7 +51,7 @@ def test_example_config_loads_every_key() -> None:
     assert s.solver.workers == 1 and s.solver.seed == 7
     assert cfg.rounds == {"time_limit_s": 30.0}
     assert cfg.zones == CONFIGS / "zones_rutland.csv"
-    assert cfg.network == data_dir() / "osm" / "rutland-latest.osm.pbf"
+    assert cfg.network == CONFIGS.parent / "data" / "osm" / "rutland-roads.osm.pbf"  # shipped
     assert cfg.out == CONFIGS.parent / "results" / "example"
 
 
@@ -64,8 +65,8 @@ def test_example_config_documents_every_key() -> None:
 
 @pytest.mark.parametrize("name", ["demo_spot.toml", "demo_zoned.toml"])
 def test_demo_configs_load(name: str) -> None:
-    """The demo scenarios in configs/ load with the loader (paths checked only if data exists)."""
-    cfg = load_scenario(CONFIGS / name, check_paths=data_dir().is_dir())
+    """The demo scenarios in configs/ load with every path checked (the demo data ships)."""
+    cfg = load_scenario(CONFIGS / name, check_paths=True)
     assert cfg.demo and cfg.scenario.solver.workers == 1
 
 
@@ -224,7 +225,7 @@ def test_scenario_to_toml_round_trips(tmp_path: Path, monkeypatch: pytest.Monkey
     cfg = replace(cfg, demo=False, seed=3, **inputs)
     text = scenario_to_toml(cfg, base_dir=tmp_path)
     assert 'packages = "in/p.csv"' in text
-    assert 'network = "${data_dir}/osm/rutland-latest.osm.pbf"' in text
+    assert 'network = "${data_dir}/osm/rutland-roads.osm.pbf"' in text
     (tmp_path / "saved.toml").write_text(text)
     back = load_scenario(tmp_path / "saved.toml", check_paths=False)
     assert back == cfg

@@ -191,9 +191,9 @@ def test_choose_providers_respects_capacity_skills_and_leads() -> None:
 
 
 @pytest.fixture(scope="module")
-def inputs(shared_data: Path, params: DemandParams) -> DemoInputs:
+def inputs(demo_data: Path, params: DemandParams) -> DemoInputs:
     """Rutland's boundaries, census, deprivation, OSM homes/roads, zone and provider tables."""
-    return load_demo_inputs(shared_data, params)
+    return load_demo_inputs(demo_data, params)
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +404,7 @@ def test_missing_data_files_are_all_named(tmp_path: Path, params: DemandParams) 
     with pytest.raises(InputError) as err:
         load_demo_inputs(tmp_path, params)
     assert len(err.value.problems) == 5
-    assert "rutland-latest-free.shp.zip" in str(err.value)
+    assert "rutland-homes.gpkg" in str(err.value)
 
 
 def test_road_weights_favour_village_streets(params: DemandParams) -> None:

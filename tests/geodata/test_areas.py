@@ -159,9 +159,9 @@ ZONES_CSV = Path(__file__).resolve().parents[2] / "configs" / "zones_rutland.csv
 
 
 @pytest.fixture(scope="module")
-def rutland_lsoas(shared_data: Path) -> gpd.GeoDataFrame:
+def rutland_lsoas(demo_data: Path) -> gpd.GeoDataFrame:
     """Rutland's 26 LSOAs (2021), the building blocks of the demo zones."""
-    path = shared_data / "geo" / "rutland" / "rutland_lsoa2021_E06000017.geojson"
+    path = demo_data / "geo" / "rutland" / "rutland_lsoa2021_E06000017.geojson"
     return read_areas(path, code_field="LSOA21CD", name_field="LSOA21NM")
 
 

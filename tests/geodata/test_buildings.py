@@ -75,16 +75,13 @@ def test_missing_archive_is_an_input_error(tmp_path: Path) -> None:
         read_buildings(tmp_path / "nowhere.shp.zip")
 
 
-# ---- The real Rutland extract ---------------------------------------------------------------
+# ---- The real Rutland layers (shipped GeoPackage, reduced from Geofabrik's shapefiles) --------
 
 
 @pytest.fixture(scope="module")
-def rutland_zip(shared_data: Path) -> Path:
-    """Geofabrik's free shapefile layers for Rutland (buildings, roads, places)."""
-    path = shared_data / "osm" / "rutland-latest-free.shp.zip"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    return path
+def rutland_zip(demo_data: Path) -> Path:
+    """Geofabrik's layers for Rutland (home buildings, residential roads, places), as shipped."""
+    return demo_data / "osm" / "rutland-homes.gpkg"
 
 
 def test_read_buildings_keeps_homes_only(rutland_zip: Path) -> None:
@@ -113,8 +110,8 @@ def test_read_road_edges_filters_classes(rutland_zip: Path) -> None:
     assert set(roads.fclass) <= {"residential", "unclassified", "living_street"}
     assert len(roads) > 1_000
     assert (roads.length_m > 0).all()
-    trunks = read_road_edges(rutland_zip, classes=("trunk",))
-    assert set(trunks.fclass) == {"trunk"}
+    lanes = read_road_edges(rutland_zip, classes=("unclassified",))
+    assert set(lanes.fclass) == {"unclassified"} and len(lanes) < len(roads)
 
 
 def test_read_places_finds_the_two_towns(rutland_zip: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -313,11 +314,9 @@ def test_network_lines_for_the_base_map(rutland: nx.MultiDiGraph) -> None:
     assert lines["speed_kph"].notna().all()
 
 
-def test_other_extract_loads(shared_data: Path) -> None:
+def test_other_extract_loads(shared_path: Callable[[str, str], Path]) -> None:
     """Any extract works, e.g. the tiny urban Leeds one."""
-    path = shared_data / "osm" / "its-example-leeds.osm.pbf"
-    if not path.is_file():
-        pytest.skip(f"Leeds example extract not found at {path}")
+    path = shared_path("osm/its-example-leeds.osm.pbf", "Leeds example extract")
     G = graph_from_pbf(path)
     assert G.number_of_nodes() > 10
     assert nx.is_strongly_connected(G)

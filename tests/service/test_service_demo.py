@@ -20,9 +20,9 @@ FAST = SolverSettings(time_limit_s=3.0, workers=1, seed=3)
 
 
 @pytest.fixture(scope="module")
-def area(shared_data: Path) -> service.AreaData:
+def area() -> service.AreaData:
     """The demo area (generated people on Rutland's real roads); built once per module."""
-    return service.load_demo_area(data_dir=shared_data)
+    return service.load_demo_area()
 
 
 def _scenario(name: str):

@@ -18,9 +18,8 @@ TIMEOUT_S = 120  # first run loads the area and solves; later runs hit the cache
 
 
 @pytest.fixture
-def app(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on its first page (Zones), after one run on the real demo area."""
-    monkeypatch.setenv("HOMECARE_DATA_DIR", str(shared_data))
+def app() -> AppTest:
+    """The app on its first page (Zones), after one run on the real demo area (shipped data)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
     at.run()
     assert not at.exception, at.exception

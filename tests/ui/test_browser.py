@@ -92,10 +92,10 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture
-def app_url(shared_data: Path, chromium: str, tmp_path: Path) -> Iterator[str]:
+def app_url(chromium: str, tmp_path: Path) -> Iterator[str]:
     """The app served headless on a free local port; the server is always stopped after."""
     port = _free_port()
-    env = {**os.environ, "HOMECARE_DATA_DIR": str(shared_data)}
+    env = dict(os.environ)  # the demo data is found as the app finds it (shipped in data/)
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
         streamlit_command(port=port),
