@@ -45,23 +45,21 @@ def main() -> None:
         )
         full_s = time.perf_counter() - start
         e, r = fast.summary, full.summary
-        figures[f"{name}_estimate"] = e["travel_minutes_per_contact_hour"]
-        figures[f"{name}_rounds"] = r["travel_minutes_per_contact_hour"]
-        err = 100 * (
-            e["travel_minutes_per_contact_hour"] / r["travel_minutes_per_contact_hour"] - 1
-        )
+        figures[f"{name}_estimate"] = e["travel_min_per_contact_hour"]
+        figures[f"{name}_rounds"] = r["travel_min_per_contact_hour"]
+        err = 100 * (e["travel_min_per_contact_hour"] / r["travel_min_per_contact_hour"] - 1)
         errors.append(abs(err))
         print(f"\n== {name}: estimate {fast_s:.1f} s, rounds {full_s:.1f} s")
         table = pd.DataFrame(
             {
                 "estimate": [
-                    e["travel_minutes_per_contact_hour"],
+                    e["travel_min_per_contact_hour"],
                     e["miles_per_contact_hour"],
                     e["cost_per_contact_hour"],
                     e["pay_headroom_per_hour"],
                 ],
                 "rounds": [
-                    r["travel_minutes_per_contact_hour"],
+                    r["travel_min_per_contact_hour"],
                     r["miles_per_contact_hour"],
                     r["cost_per_contact_hour"],
                     r["pay_headroom_per_hour"],

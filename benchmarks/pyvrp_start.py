@@ -146,5 +146,5 @@ def solve_with_pyvrp_start(inst: RoundsInstance, settings: RoundsSettings) -> Ro
         res = solve_rounds(inst, rest, initial_routes=routes)
         label = res.warm_start.replace("given", "pyvrp")
     return dataclasses.replace(
-        res, settings=settings, warm_start=label, wall_time_s=time.monotonic() - t0
+        res, settings=settings, warm_start=label, wall_s=time.monotonic() - t0
     )

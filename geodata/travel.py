@@ -268,7 +268,7 @@ class TravelMatrix:
         return np.rint(self.km.astype(np.float64) * 1000.0).astype(np.int32)
 
 
-def _kerb_minutes(
+def _kerb_min(
     dest_kerb_min: np.ndarray | Sequence[float] | None, n: int, settings: TravelSettings
 ) -> np.ndarray:
     """Kerb-to-door minutes per destination, checked; the settings' default where not given."""
@@ -330,7 +330,7 @@ def travel_matrix(
     square = destinations is None
     destinations = origins if destinations is None else destinations
     arrays = G if isinstance(G, NetworkArrays) else NetworkArrays.from_graph(G)
-    kerb = _kerb_minutes(dest_kerb_min, len(destinations), settings)
+    kerb = _kerb_min(dest_kerb_min, len(destinations), settings)
 
     cached = None
     if cache_dir is not None:

@@ -1,13 +1,13 @@
 """Cost per contact hour, room for pay rises and the budget for a target wage (pure arithmetic).
 
-The model follows the Homecare Association's minimum price (DOMAIN.md, "Pay and prices"): per
+The model follows the Homecare Association's minimum price (docs/sources.md, "Pay and prices"): per
 contact hour, the care worker is paid for the contact hour and (if travel is paid) for the
 travel minutes per contact hour; employer on-costs (NI, pension, holiday) are a rate on that
 pay; mileage is miles per contact hour at a rate per mile; training and running the business
 are amounts per contact hour; the surplus is a rate on everything before it. Every function
 returns its arithmetic as text, so finance teams can check each step.
 
-Defaults live in :class:`optimiser.data.domain.CostModel` and come from DOMAIN.md:
+Defaults live in :class:`optimiser.data.domain.CostModel` and come from docs/sources.md:
 ``pay_gbp_per_hour = 12.71`` (National Living Wage 21+ from April 2026); ``on_cost_rate = 0.30``
 (derived from the UKHCA 2020/21 breakdown: NI, pension and other on-costs 3.11 on paid time
 10.42); ``mileage_gbp_per_mile = 0.45`` (HMRC approved rate); ``margin_rate = 0.03`` (UKHCA
@@ -15,7 +15,7 @@ Defaults live in :class:`optimiser.data.domain.CostModel` and come from DOMAIN.m
 ``overheads_gbp_per_hour = 6.20`` are assumptions in the domain defaults (the 2020/21 breakdown
 has 5.20 for running the business); configs should carry local values with their source.
 
-Room for pay rises (DOMAIN.md, "Room for pay rises"): with wage w, travel t [min per contact
+Room for pay rises (docs/sources.md, "Room for pay rises"): with wage w, travel t [min per contact
 hour], on-cost rate o, miles m [per contact hour] and mileage rate r, paid hours are
 ``1 + t/60`` and labour is ``w (1 + t/60)(1 + o)``. Cutting travel from t0 to t1 and miles from
 m0 to m1 at the same fee, the affordable wage is
@@ -35,7 +35,7 @@ from optimiser.data.domain import CostModel
 
 #: Weeks per year used to turn weekly budgets into annual ones (365.25 / 7).
 WEEKS_PER_YEAR = 52.18
-#: Real Living Wage outside London, from the Oct 2025 announcement (DOMAIN.md).
+#: Real Living Wage outside London, from the Oct 2025 announcement (docs/sources.md).
 REAL_LIVING_WAGE_GBP_PER_HOUR = 13.45
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-#: Headline keys every summary carries (issue 4, item 6), in display order.
+#: Headline keys every summary carries, in display order.
 SUMMARY_KEYS: tuple[str, ...] = (
     "scenario",
     "area",
@@ -21,7 +21,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "unmet_hours_hospital_discharge",
     "unmet_packages",
     "demand_carer_hours",
-    "travel_minutes_per_contact_hour",
+    "travel_min_per_contact_hour",
     "miles_per_contact_hour",
     "cost_per_contact_hour",
     "weekly_cost_gbp",

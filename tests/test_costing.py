@@ -17,7 +17,7 @@ from optimiser.costing import (
 )
 from optimiser.data.domain import CostModel
 
-#: The UKHCA minimum price 2020/21 (DOMAIN.md): contact 8.72, travel 1.70, NI and pension
+#: The UKHCA minimum price 2020/21 (docs/sources.md): contact 8.72, travel 1.70, NI and pension
 #: 1.14 + other on-costs 1.97 = 3.11, mileage 1.36, running the business 5.20, surplus 0.60,
 #: total 20.69. Travel 11.7 min per contact hour; on-costs 3.11 on paid time 10.42; mileage
 #: 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
@@ -54,7 +54,7 @@ def test_unpaid_travel_and_rural_uplift():
 
 
 def test_domain_worked_example_of_pay_headroom():
-    """DOMAIN.md: w=12.71, t0=11.7, t1=8.0, o=0.30 gives w' about 13.40 (+5.4%)."""
+    """docs/sources.md: w=12.71, t0=11.7, t1=8.0, o=0.30 gives w' about 13.40 (+5.4%)."""
     h = pay_headroom(CostModel(pay_gbp_per_hour=12.71, on_cost_rate=0.30), 11.7, 3.0, 8.0, 3.0)
     # w' = 12.71 x (1 + 11.7/60) / (1 + 8/60) = 12.71 x 1.195 / 1.13333 = 13.4016
     assert h.affordable_pay_gbp_per_hour == pytest.approx(13.4016, abs=1e-4)
@@ -65,7 +65,7 @@ def test_domain_worked_example_of_pay_headroom():
 
 
 def test_each_mile_saved_adds_about_31p():
-    """DOMAIN.md: a mile saved per contact hour at 45p adds about 31p/h at t1 = 8 min."""
+    """docs/sources.md: a mile saved per contact hour at 45p adds about 31p/h at t1 = 8 min."""
     base = pay_headroom(CostModel(), 8.0, 3.0, 8.0, 3.0)
     saved = pay_headroom(CostModel(), 8.0, 3.0, 8.0, 2.0)
     assert base.rise_gbp_per_hour == pytest.approx(0.0)

@@ -46,7 +46,7 @@ class PackageStatus(StrEnum):
 
 
 class Priority(StrEnum):
-    """Brokerage priority; hospital discharge goes first (DOMAIN.md, Lincolnshire's split)."""
+    """Brokerage priority; hospital discharge goes first (docs/sources.md, Lincolnshire's split)."""
 
     HOSPITAL_DISCHARGE = "hospital_discharge"
     COMMUNITY = "community"
@@ -176,7 +176,7 @@ class Visit:
         return CALL_WINDOWS_MIN[self.call_type]
 
     @property
-    def carer_minutes(self) -> int:
+    def carer_min(self) -> int:
         """Paid carer time of the call [min]: double-handed calls count twice."""
         return self.duration_min * self.carers
 
@@ -235,7 +235,7 @@ class Package:
     @property
     def carer_hours(self) -> float:
         """Weekly carer time [h]: double-handed calls counted twice (what capacity must cover)."""
-        return sum(v.carer_minutes for v in self.visits) / 60.0
+        return sum(v.carer_min for v in self.visits) / 60.0
 
     @property
     def visits_per_week(self) -> int:

@@ -231,7 +231,7 @@ def build_demo(
 
     # Who serves them now: lead providers of the zone first, then the nearest office.
     zone_ids = [area_zone[c] for c in code]
-    carer_h = np.array([sum(v.carer_minutes for v in w) / 60.0 for w in weeks])
+    carer_h = np.array([sum(v.carer_min for v in w) / 60.0 for w in weeks])
     pidx = {p.provider_id: j for j, p in enumerate(providers)}
     chosen = choose_current_providers(
         xy_m(lat, lon),

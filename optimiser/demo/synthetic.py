@@ -142,7 +142,7 @@ def synthetic_area(
     active = rng.random(n_packages) < active_share
     needs_draw = rng.random(n_packages)
     visits = [_visits(rng, bool(d)) for d in double]
-    carer_h = np.array([sum(v.carer_minutes for v in vs) / 60.0 for vs in visits])
+    carer_h = np.array([sum(v.carer_min for v in vs) / 60.0 for vs in visits])
     legs = np.array([len(vs) * (2 if d else 1) for vs, d in zip(visits, double, strict=True)])
     nearest_office = office_min.argmin(axis=0)
     leg_min, _ = per_visit_travel(

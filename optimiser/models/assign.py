@@ -17,7 +17,7 @@ combination is exactly lexicographic. The later objectives are separate stages
 found (``objective <= value`` added as a constraint), so the order holds by construction.
 If a stage proves optimality its constraint is the exact optimum; if it stops at its budget
 the constraint is the value found and the stage's bound and gap are kept in the result. The
-reported ``optimality_gap`` is that of the final stage (ISSUE-NOTES). Stages with nothing to
+reported ``optimality_gap`` is that of the final stage. Stages with nothing to
 decide are skipped.
 
 Warm starts: the greedy brokerage solution is the first hint; before each stage the LP

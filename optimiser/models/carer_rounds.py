@@ -267,7 +267,7 @@ def plan_rounds(
             reason = f"{NO_ROUNDS_REASON}: {result}"
             _all_missed(pd_inst, providers[k], packages, reason, day_rows, missed_rows)
             continue
-        wall += result.wall_time_s
+        wall += result.wall_s
         statuses.append(result.status)
         _read_back(
             pd_inst,

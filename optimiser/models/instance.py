@@ -392,7 +392,7 @@ def _check_inputs(
 # legs) count a double-handed call twice, once per carer.
 def _demand(packages: Sequence[Package]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     contact_min = to_int([sum(v.duration_min for v in pk.visits) for pk in packages])
-    carer_min = to_int([sum(v.carer_minutes for v in pk.visits) for pk in packages])
+    carer_min = to_int([sum(v.carer_min for v in pk.visits) for pk in packages])
     carer_visits = to_int([sum(v.carers for v in pk.visits) for pk in packages])
     return contact_min, carer_min, carer_visits
 

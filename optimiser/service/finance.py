@@ -19,8 +19,8 @@ def cost_options(result: ScenarioResult, options: Mapping[str, CostModel]) -> pd
     """
     s = result.summary
     base = s["baseline"]
-    t1, m1 = float(s["travel_minutes_per_contact_hour"]), float(s["miles_per_contact_hour"])
-    t0, m0 = float(base["travel_minutes_per_contact_hour"]), float(base["miles_per_contact_hour"])
+    t1, m1 = float(s["travel_min_per_contact_hour"]), float(s["miles_per_contact_hour"])
+    t0, m0 = float(base["travel_min_per_contact_hour"]), float(base["miles_per_contact_hour"])
     placed = float(s["placed_hours"])
     a = result.assignments
     rural = costing.rural_contact_share(

@@ -36,7 +36,7 @@ from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zones import rezoned
 
 #: Solver budget for interactive edits in the web app: re-evaluating a zone change must take
-#: under 2 s on the demo (issue 6). A deterministic-time budget with one worker, so the same
+#: under 2 s on the demo. A deterministic-time budget with one worker, so the same
 #: zones always give the same figures and a KPI delta is the edit, never solver noise
 #: (measured on the demo: about 0.9 s a run, final gap about 0.3%). The wall-clock limit is
 #: only a safety net.

@@ -124,7 +124,7 @@ def test_visit_plans_match_configured_distributions(params: DemandParams) -> Non
 
 
 def test_most_common_call_length_is_30_minutes(params: DemandParams) -> None:
-    """Over all visits, 30-minute calls are the most common (DOMAIN.md)."""
+    """Over all visits, 30-minute calls are the most common (docs/sources.md)."""
     plans = draw_visit_plans(2_000, params.visits, 0.1, np.random.default_rng(3))
     weeks = build_visits(plans, params.visits.call_patterns)
     lengths = collections.Counter(v.duration_min for w in weeks for v in w)
@@ -284,7 +284,7 @@ def test_generated_statistics_match_config(big: DemoArea, params: DemandParams) 
         if p.priority is Priority.HOSPITAL_DISCHARGE:
             assert p.days_waiting <= params.waiting.hospital_max_days
     mean_h = sum(p.weekly_hours for p in pk) / n
-    assert 10.8 <= mean_h <= 14.0  # DOMAIN.md: packages average 10.8-14 h/week
+    assert 10.8 <= mean_h <= 14.0  # docs/sources.md: packages average 10.8-14 h/week
 
 
 def _has(p, ct: CallType) -> bool:

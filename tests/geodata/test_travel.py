@@ -137,7 +137,7 @@ def test_unreachable_pairs_are_reported_not_infinite() -> None:
         matrix.minutes_int()
 
 
-def test_bad_kerb_minutes_are_refused(tiny: nx.MultiDiGraph) -> None:
+def test_bad_kerb_min_are_refused(tiny: nx.MultiDiGraph) -> None:
     """Kerb minutes of the wrong length, negative or NaN are input errors naming the row."""
     points = _at_nodes(tiny, [NORTH, SOUTH])
     with pytest.raises(InputError, match="shape"):

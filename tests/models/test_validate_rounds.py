@@ -62,7 +62,7 @@ def good(inst) -> RoundsResult:
         status="solved",
         settings=RoundsSettings(),
         warm_start="none",
-        wall_time_s=0.0,
+        wall_s=0.0,
     )
 
 

@@ -195,5 +195,5 @@ def test_rounds_mode_end_to_end(area) -> None:
     s = result.summary
     assert s["travel_method"] == "rounds"
     assert not result.rounds.empty
-    assert 3.0 < s["travel_minutes_per_contact_hour"] < 30.0
+    assert 3.0 < s["travel_min_per_contact_hour"] < 30.0
     assert s["placed_hours"] + s["unmet_hours"] == pytest.approx(s["demand_hours"])

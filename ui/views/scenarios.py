@@ -14,7 +14,7 @@ from ui.state import SavedScenario, get_state
 #: Headline figures charted side by side, with their axis titles.
 CHARTED = {
     "unmet_hours": "Unmet hours / week",
-    "travel_minutes_per_contact_hour": "Travel per contact hour [min]",
+    "travel_min_per_contact_hour": "Travel per contact hour [min]",
     "cost_per_contact_hour": "Cost per contact hour [£]",
     "pay_headroom_per_hour": "Room for pay rise [£/h]",
 }

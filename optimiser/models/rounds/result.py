@@ -104,7 +104,7 @@ class RoundsResult:
     status: str
     settings: RoundsSettings
     warm_start: str
-    wall_time_s: float
+    wall_s: float
     instance_name: str = ""
     tardiness: int = 0
     max_tardiness: int = 0
@@ -151,7 +151,7 @@ class RoundsResult:
             f"  objective {self.objective}; time limit {self.settings.time_limit_s} s, "
             f"{self.settings.first_solution_strategy} + "
             f"{self.settings.local_search_metaheuristic}, warm start {self.warm_start}, "
-            f"seed {self.settings.seed}, wall {self.wall_time_s:.1f} s",
+            f"seed {self.settings.seed}, wall {self.wall_s:.1f} s",
         ]
         reasons: dict[str, int] = {}
         for m in self.missed:
@@ -243,7 +243,7 @@ def extract_result(
         status="solved",
         settings=settings,
         warm_start=warm,
-        wall_time_s=wall_s,
+        wall_s=wall_s,
         instance_name=inst.name,
         tardiness=tardiness,
         max_tardiness=max_tardiness,
