@@ -99,6 +99,7 @@ class AssignmentInstance:
     pair_cost_pence: np.ndarray
     pair_penalty: np.ndarray
     release_continuity: bool = False
+    keep_current_clients: str = "hard"
     travel_limit_min: float = 45.0
     max_candidates: int | None = None
     travel_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
@@ -409,6 +410,7 @@ def build_instance(
         pair_cost_pence=_frozen(pair_cost_pence),
         pair_penalty=_frozen(pair_penalty),
         release_continuity=release,
+        keep_current_clients=rules.keep_current_clients,
         travel_limit_min=rules.travel_limit_min,
         max_candidates=max_candidates,
         travel_params=travel_params,

@@ -46,8 +46,16 @@ def _build(packages, providers, office_min, *, scenario=None, zones=None):
     )
 
 
-def _key(values) -> tuple[int, ...]:
+def _current_unmet(inst: AssignmentInstance, provider_of) -> int:
+    """Current clients (released active packages) left without care."""
+    if inst.keep_current_clients == "off":
+        return 0
+    return int((inst.active & ~inst.fixed & (np.asarray(provider_of) < 0)).sum())
+
+
+def _key(values, current_unmet: int = 0) -> tuple[int, ...]:
     return (
+        current_unmet,
         values.unmet_weighted,
         values.continuity_breaks,
         values.non_lead_penalty,
@@ -158,10 +166,10 @@ def test_result_records_settings_stages_and_summary():
     quick = SolverSettings(time_limit_s=3.0, workers=1, seed=0)
     result = solve_assignment(inst, quick)
     assert result.settings == quick
-    assert [s.name for s in result.stages] == ["unmet", "travel", "cost"]
-    for stage in result.stages:
-        assert stage.best_bound <= stage.objective
-        assert 0.0 <= stage.gap <= 1.0
+    assert [s.name for s in result.stages] == ["current_clients", "unmet", "travel", "cost"]
+    for stage in result.stages:  # a bound and gap are known, or reported as unknown (None)
+        assert stage.best_bound is None or stage.best_bound <= stage.objective
+        assert stage.gap is None or 0.0 <= stage.gap < 1.0
     assert result.optimality_gap == result.stages[-1].gap
     assert "stage unmet" in result.summary()
     assert check_assignment(inst, result.provider_of) == []
@@ -189,7 +197,7 @@ def test_unknown_stage_names_are_rejected():
     inst = _build([simple_package("p")], [simple_provider("A", capacity_hours=9)], [[1.0]])
     with pytest.raises(ValueError, match="unknown stages"):
         solve_assignment(inst, ONE_WORKER, stages=["speed"])
-    assert STAGES[0] == "unmet"
+    assert STAGES[:2] == ("current_clients", "unmet")
 
 
 # --- brute force oracle on tiny instances ---------------------------------------------------
@@ -204,7 +212,7 @@ def _brute_force(inst: AssignmentInstance) -> tuple[int, ...]:
         provider_of = np.array(combo, dtype=np.int64)
         if check_assignment(inst, provider_of):
             continue
-        key = _key(objective_values(inst, provider_of))
+        key = _key(objective_values(inst, provider_of), _current_unmet(inst, provider_of))
         best = key if best is None or key < best else best
     assert best is not None
     return best
@@ -268,7 +276,7 @@ def test_matches_brute_force_and_keeps_every_rule(inst: AssignmentInstance):
     v = result.values
     assert v.placed_min + v.unmet_min == v.demand_min
     assert all(s.status.startswith("OPTIMAL") for s in result.stages)
-    assert _key(v) == _brute_force(inst)
+    assert _key(v, _current_unmet(inst, result.provider_of)) == _brute_force(inst)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
