@@ -36,7 +36,12 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("placed_hours", "placed [h/week]"),
     ("unmet_hours", "unmet [h/week]"),
     ("unmet_hours_hospital_discharge", "unmet, hospital discharge [h/week]"),
-    ("unmet_packages", "people waiting"),
+    ("unmet_packages", "people without care"),
+    ("current_clients_without_care.people", "  current clients losing care"),
+    ("current_clients_without_care.hours", "  current clients losing care [h/week]"),
+    ("waiting_not_placed.people", "  waiting list not placed"),
+    ("waiting_not_placed.hours", "  waiting list not placed [h/week]"),
+    ("hospital_discharge_not_placed.people", "  hospital discharge not placed"),
     ("travel_minutes_per_contact_hour", "travel [min per contact h]"),
     ("miles_per_contact_hour", "mileage [miles per contact h]"),
     ("cost_per_contact_hour", "cost [GBP per contact h]"),
@@ -45,8 +50,17 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("affordable_pay_gbp_per_hour", "affordable pay [GBP/h]"),
     ("continuity_breaks", "continuity breaks"),
     ("solver_status", "solver status"),
-    ("optimality_gap", "optimality gap [%]"),
+    ("unmet_stage_gap_pct", "optimality gap, unmet stage [%]"),
+    ("optimality_gap", "optimality gap, final stage [%]"),
 )
+
+
+def _get(summary: Mapping[str, Any], key: str) -> Any:
+    """``summary[key]``, where ``a.b`` reads ``summary["a"]["b"]`` (``None`` if absent)."""
+    value: Any = summary
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.DataFrame:
@@ -63,10 +77,10 @@ def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.Dat
     if first is not None and isinstance(first.get("baseline"), Mapping):
         base = first["baseline"]
         columns[f"baseline: {base.get('name', 'greedy')}"] = {
-            k: base.get(k) for k, _ in COMPARE_KEYS
+            k: _get(base, k) for k, _ in COMPARE_KEYS
         }
     for name, summary in summaries.items():
-        columns[name] = {k: summary.get(k) for k, _ in COMPARE_KEYS}
+        columns[name] = {k: _get(summary, k) for k, _ in COMPARE_KEYS}
         gap = columns[name]["optimality_gap"]
         if isinstance(gap, int | float):  # a fraction in summary.json, a percentage here
             columns[name]["optimality_gap"] = 100.0 * gap

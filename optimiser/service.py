@@ -51,6 +51,7 @@ from optimiser.data.domain import (
     ZoneRule,
 )
 from optimiser.errors import InputError, Problem, SolverError
+from optimiser.left_without_care import care_split
 from optimiser.models.assign import solve_assignment
 from optimiser.models.carer_rounds import RoundsOptions, plan_rounds
 from optimiser.models.greedy import greedy_assignment
@@ -631,8 +632,15 @@ def _assemble(
         "budget_for_target_pay_gbp": round(target.weekly_budget_target_gbp, 2),
         "target_pay_gbp_per_hour": target.target_pay_gbp_per_hour,
         "continuity_breaks": int(assignments["continuity_break"].sum()),
+        **care_split(assignments),
+        "keep_current_clients": solution.keep_current_clients,
+        "keep_current_clients_fallback": solution.rule_fallback,
         "solver_status": _status_word(solution),
         "optimality_gap": solution.optimality_gap,
+        "unmet_stage_gap_pct": _pct(solution.unmet_stage_gap),
+        "stage_gaps_pct": {k: _pct(g) for k, g in solution.stage_gaps.items()},
+        "wall_cap_hit": solution.wall_cap_hit,
+        "fell_back_to_greedy": solution.fell_back_to_greedy,
         "travel_method": figures.method,
         "optimiser_vs_greedy_same_rules": {
             "greedy_unmet_hours": round(greedy_same.values.unmet_hours, 2),
@@ -655,6 +663,7 @@ def _assemble(
             "cost_per_contact_hour": round(float(base_cost), 4),
             "weekly_cost_gbp": round(float(base_cost) * baseline.values.placed_hours, 2),
             "continuity_breaks": int(baseline.values.continuity_breaks),
+            **care_split(_care_table(packages, baseline.provider_of)),
         },
         "stages": [dataclasses.asdict(s) for s in solution.stages],
         "solver": {
@@ -684,6 +693,24 @@ def _assemble(
         headroom=pd.concat([headroom.to_frame(), target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
+    )
+
+
+def _pct(gap: float | None) -> float | None:
+    """A gap fraction as a percentage (``None`` stays unknown)."""
+    return None if gap is None else round(100.0 * gap, 4)
+
+
+def _care_table(packages: Sequence[Package], provider_of: np.ndarray) -> pd.DataFrame:
+    """The columns ``care_split`` reads, for an assignment without a full table."""
+    return pd.DataFrame(
+        {
+            "unmet": np.asarray(provider_of) < 0,
+            "status": [pk.status.value for pk in packages],
+            "priority": [pk.priority.value for pk in packages],
+            "weekly_hours": [pk.weekly_hours for pk in packages],
+            "current_provider": [pk.current_provider or "" for pk in packages],
+        }
     )
 
 

@@ -47,8 +47,9 @@ from optimiser.models.lp_warm_start import (
     solve_relaxation,
     stage_value,
 )
+from optimiser.models.mip_stage import solve_stage_mip
 from optimiser.models.solution import AssignmentSolution, StageRecord, relative_gap
-from optimiser.models.validate import objective_values
+from optimiser.models.validate import check_assignment, objective_values
 
 #: Stage names in lexicographic order.
 STAGES: tuple[str, ...] = ("current_clients", "unmet", "non_lead", "travel", "cost")
@@ -71,6 +72,14 @@ RINS_TIME_SHARE = 0.3
 #: On 10,000 x 100 a re-pack sweep of every provider takes about 2 s; 0.3 leaves room for a
 #: few sweeps, which beat CP-SAT on the full model at that size (bench_assign).
 SEARCH_TIME_SHARE = 0.3
+#: HiGHS MIP (``mip_stage``) per stage: branch-and-bound nodes per unit of the stage's
+#: deterministic budget (a work measure, so runs repeat), or in all without one. On the zoned
+#: demo's unmet stage (1.09 units) about 1,000 nodes take 20 s of one core and find a
+#: solution 5% better than CP-SAT's in its whole budget; 300 nodes found nothing better.
+MIP_NODES_PER_DET_UNIT: dict[str, float] = {"unmet": 1000.0}
+MIP_NODE_LIMIT: dict[str, int] = {"unmet": 1000}
+#: Largest instance (candidate pairs) the MIP runs on: beyond it the nodes cost too much.
+MIP_MAX_PAIRS = 4000
 #: CP-SAT parameters per stage, beyond workers, seed and budget.
 STAGE_PARAMETERS: dict[str, dict[str, object]] = {}
 
@@ -345,6 +354,15 @@ def _rins(
     return None, hit
 
 
+def _keeps(
+    instance: AssignmentInstance, provider_of: np.ndarray, kept: list[tuple[LinearStage, int]]
+) -> bool:
+    """Whether ``provider_of`` keeps every rule and every earlier stage's value."""
+    if check_assignment(instance, provider_of):
+        return False
+    return all(stage_value(st, instance, provider_of) <= v for st, v in kept)
+
+
 def _trivial_bound(obj: LinearStage) -> float:
     """The bound every assignment meets: all negative terms taken, no positive one."""
     return float(
@@ -485,6 +503,25 @@ def solve_assignment(
                     deterministic=det_total is not None,
                 )
                 source = lp_source if lp_source != "previous" else source
+            if warm_start and name in MIP_NODE_LIMIT and instance.n_pairs <= MIP_MAX_PAIRS:
+                nodes = MIP_NODE_LIMIT[name]
+                if det_stage is not None:
+                    nodes = max(1, round(MIP_NODES_PER_DET_UNIT[name] * det_stage))
+                mip = solve_stage_mip(
+                    instance,
+                    obj,
+                    kept,
+                    node_limit=nodes,
+                    time_limit_s=cap_left() if det_stage is not None else budget_s / 2,
+                )
+                wall_hit |= mip.wall_cap_hit
+                if mip.bound is not None:
+                    lp_bound = mip.bound if lp_bound is None else max(lp_bound, mip.bound)
+                better = mip.provider_of is not None and _keeps(instance, mip.provider_of, kept)
+                if better and stage_value(obj, instance, mip.provider_of) < stage_value(
+                    obj, instance, current
+                ):
+                    current, source = mip.provider_of, "highs mip"
             model.model.minimize(expr)
             model.hint(current)
             value = _value(obj, *model.vectors(current))
