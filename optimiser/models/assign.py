@@ -415,14 +415,11 @@ def _rule_outcome(instance: AssignmentInstance, record: StageRecord | None) -> t
     )
 
 
-def _first_stages_key(
-    model: _AssignmentModel, names: Sequence[str], provider_of: np.ndarray
-) -> tuple[int, ...]:
-    """Values of the stages before ``non_lead`` (who is left without care), in order."""
+def _first_stages_key(model: _AssignmentModel, provider_of: np.ndarray) -> tuple[int, ...]:
+    """Who is left without care: current clients (under the rule), then the unmet stage."""
     vectors = model.vectors(provider_of)
-    return tuple(
-        _value(model.objective(n), *vectors) for n in names if n in ("current_clients", "unmet")
-    )
+    first = ("unmet",) if model.inst.keep_current_clients == "off" else STAGES[:2]
+    return tuple(_value(model.objective(n), *vectors) for n in first)
 
 
 def solve_assignment(
@@ -587,7 +584,7 @@ def solve_assignment(
         model.model.add(expr <= value)
         kept.append((obj, value))
 
-    fell_back = _first_stages_key(model, names, greedy) < _first_stages_key(model, names, current)
+    fell_back = _first_stages_key(model, greedy) < _first_stages_key(model, current)
     if fell_back:  # cannot happen from the greedy start; checked for any start
         current = greedy.copy()
     current.setflags(write=False)
