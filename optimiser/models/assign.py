@@ -3,6 +3,7 @@
 Each package goes to at most one of its candidate providers, or is left unmet (an explicit,
 penalised choice). The objectives, in order:
 
+0. current clients left without care [people] (only under ``keep_current_clients``);
 1. unmet contact minutes weighted by priority (hospital discharge, waiting days);
 2. continuity breaks: active packages moved off their current provider (only when released);
 3. soft-zoning penalty of non-lead providers (only when the scenario sets one);
@@ -12,19 +13,27 @@ penalised choice). The objectives, in order:
 How the order is guaranteed. Objectives 1 and 2 are one stage, ``unmet``, with a proven weight
 bound: it minimises ``W * unmet + breaks`` where ``W = (movable active packages) + 1``. Unmet
 values are integers, so one unit of unmet outweighs every possible number of breaks and the
-combination is exactly lexicographic. The later objectives are separate stages
-(``non_lead``, ``travel``, ``cost``), each solved with every earlier stage kept at the value
-found (``objective <= value`` added as a constraint), so the order holds by construction.
-If a stage proves optimality its constraint is the exact optimum; if it stops at its budget
-the constraint is the value found and the stage's bound and gap are kept in the result. The
-reported ``optimality_gap`` is that of the final stage (ISSUE-NOTES). Stages with nothing to
-decide are skipped.
+combination is exactly lexicographic. The other objectives are separate stages
+(``current_clients``, ``non_lead``, ``travel``, ``cost``), each solved with every earlier
+stage kept at the value found (``objective <= value`` added as a constraint), so the order
+holds by construction. If a stage proves optimality its constraint is the exact optimum; if it
+stops at its budget the constraint is the value found and the stage's bound and gap are kept
+(``None`` when no bound beats the trivial one: unknown, not 100%). Stages with nothing to
+decide are skipped; a stage whose start meets its trivial bound is optimal without a solve.
+
+The keep-current-clients rule. ``"hard"`` and ``"priority"`` both run the ``current_clients``
+stage first; its value is then kept, so under ``"hard"`` a value of 0 is the hard constraint,
+and a value above 0 (no assignment keeps everyone, or none found in the budget) is the
+priority form: the result records the fall-back and how many current clients lose care.
 
 Warm starts: the greedy brokerage solution is the first hint; before each stage the LP
 relaxation is solved and rounded (``lp_warm_start``), improved by local search (single moves,
 shifts, and an exact knapsack re-pack of each provider priced by the LP's duals), and replaces
-the hint when better; each stage's solution hints the next, so every stage starts from a
-feasible point. The LP optimum is also the stage's bound when it beats CP-SAT's.
+the hint when better; on small instances the unmet stage also runs HiGHS's MIP for a node
+budget (``mip_stage``); each stage's solution hints the next, so every stage starts from a
+feasible point and is anytime (a stage cut short keeps its best solution and bound). The best
+bound of LP, MIP and CP-SAT is the stage's. The answer is never worse than greedy brokerage on
+stages 0-1 (checked; greedy's is kept and recorded otherwise).
 """
 
 from __future__ import annotations

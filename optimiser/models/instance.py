@@ -74,6 +74,8 @@ class AssignmentInstance:
     ``pair_cost_pence`` [pence/week the council pays], ``pair_penalty`` [centi-units/week of
     the soft-zoning penalty, 0 for allowed pairs], ``pair_load_min`` [capacity used: carer min +
     travel min per week].
+
+    ``keep_current_clients`` is the scenario's rule (``AssignmentRules``), read by the solver.
     """
 
     package_ids: tuple[str, ...]
