@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         "--capacity-ratio", type=float, default=0.9, help="total capacity / estimated demand"
     )
     parser.add_argument(
+        "--deterministic-time",
+        type=float,
+        default=None,
+        help="work budget (CP-SAT units) instead of wall clock: the same answer under load",
+    )
+    parser.add_argument(
         "--keep-current-clients",
         default="hard",
         choices=("hard", "priority", "off"),
@@ -99,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         build_s = time.perf_counter() - t0
         greedy = greedy_assignment(inst)
         limit = args.time_limit or DEFAULT_LIMITS.get(n, 60.0)
-        settings = SolverSettings(time_limit_s=limit, workers=args.workers, seed=args.seed)
+        settings = SolverSettings(
+            time_limit_s=limit if args.deterministic_time is None else 600.0,
+            workers=args.workers,
+            seed=args.seed,
+            max_deterministic_time=args.deterministic_time,
+        )
         cpu0 = time.process_time()
         result = solve_assignment(inst, settings)
         cpu_s = time.process_time() - cpu0
