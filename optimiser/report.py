@@ -18,6 +18,7 @@ import pandas as pd
 from optimiser.costing import ScenarioCosts
 from optimiser.data.domain import Package, Priority, Provider, Scenario, Zone
 from optimiser.errors import InputError
+from optimiser.left_without_care import care_split
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures
@@ -46,7 +47,12 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("placed_hours", "placed [h/week]"),
     ("unmet_hours", "unmet [h/week]"),
     ("unmet_hours_hospital_discharge", "unmet, hospital discharge [h/week]"),
-    ("unmet_packages", "people waiting"),
+    ("unmet_packages", "people without care"),
+    ("current_clients_without_care.people", "  current clients losing care"),
+    ("current_clients_without_care.hours", "  current clients losing care [h/week]"),
+    ("waiting_not_placed.people", "  waiting list not placed"),
+    ("waiting_not_placed.hours", "  waiting list not placed [h/week]"),
+    ("hospital_discharge_not_placed.people", "  hospital discharge not placed"),
     ("travel_min_per_contact_hour", "travel [min per contact h]"),
     ("miles_per_contact_hour", "mileage [miles per contact h]"),
     ("cost_per_contact_hour", "cost [GBP per contact h]"),
@@ -55,7 +61,8 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("affordable_pay_gbp_per_hour", "affordable pay [GBP/h]"),
     ("continuity_breaks", "continuity breaks"),
     ("solver_status", "solver status"),
-    ("optimality_gap", "optimality gap [%]"),
+    ("unmet_stage_gap_pct", "optimality gap, unmet stage [%]"),
+    ("optimality_gap", "optimality gap, final stage [%]"),
 )
 
 
@@ -104,6 +111,7 @@ def scenario_result(
         greedy_travel_min_per_contact_hour=greedy_travel_min_per_contact_hour,
         baseline=baseline,
         costs=costs,
+        packages=packages,
     )
     meta = {**meta, "scenario": _plain(dataclasses.asdict(scenario))}
     if scenario.travel_method == "rounds":
@@ -140,6 +148,7 @@ def scenario_summary(
     greedy_travel_min_per_contact_hour: float,
     baseline: AssignmentSolution,
     costs: ScenarioCosts,
+    packages: Sequence[Package],
 ) -> dict[str, Any]:
     """Headline figures (``SUMMARY_KEYS``), the baseline's, the stages and the solver budget."""
     t1, m1 = costs.travel_min_per_contact_hour, costs.miles_per_contact_hour
@@ -173,8 +182,15 @@ def scenario_summary(
         "budget_for_target_pay_gbp": round(target.weekly_budget_target_gbp, 2),
         "target_pay_gbp_per_hour": target.target_pay_gbp_per_hour,
         "continuity_breaks": int(assignments["continuity_break"].sum()),
+        **care_split(assignments),
+        "keep_current_clients": solution.keep_current_clients,
+        "keep_current_clients_fallback": solution.rule_fallback,
         "solver_status": status_word(solution),
         "optimality_gap": solution.optimality_gap,
+        "unmet_stage_gap_pct": _pct(solution.unmet_stage_gap),
+        "stage_gaps_pct": {k: _pct(g) for k, g in solution.stage_gaps.items()},
+        "wall_cap_hit": solution.wall_cap_hit,
+        "fell_back_to_greedy": solution.fell_back_to_greedy,
         "travel_method": figures.method,
         "optimiser_vs_greedy_same_rules": {
             "greedy_unmet_hours": round(greedy_same.values.unmet_hours, 2),
@@ -191,6 +207,7 @@ def scenario_summary(
             "cost_per_contact_hour": round(float(base_cost), 4),
             "weekly_cost_gbp": round(float(base_cost) * baseline.values.placed_hours, 2),
             "continuity_breaks": int(baseline.values.continuity_breaks),
+            **care_split(_care_table(packages, baseline.provider_of)),
         },
         "stages": [dataclasses.asdict(s) for s in solution.stages],
         "solver": {
@@ -201,6 +218,24 @@ def scenario_summary(
             "wall_s": round(solution.wall_s, 3),
         },
     }
+
+
+def _pct(gap: float | None) -> float | None:
+    """A gap fraction as a percentage (``None`` stays unknown)."""
+    return None if gap is None else round(100.0 * gap, 4)
+
+
+def _care_table(packages: Sequence[Package], provider_of: np.ndarray) -> pd.DataFrame:
+    """The columns ``care_split`` reads, for an assignment without a full table."""
+    return pd.DataFrame(
+        {
+            "unmet": np.asarray(provider_of) < 0,
+            "status": [pk.status.value for pk in packages],
+            "priority": [pk.priority.value for pk in packages],
+            "weekly_hours": [pk.weekly_hours for pk in packages],
+            "current_provider": [pk.current_provider or "" for pk in packages],
+        }
+    )
 
 
 def assignment_table(
@@ -321,6 +356,14 @@ def _round(value: Any, nd: int = 3) -> float | None:
 # ------------------------------------------------------------------------ comparing results
 
 
+def _get(summary: Mapping[str, Any], key: str) -> Any:
+    """``summary[key]``, where ``a.b`` reads ``summary["a"]["b"]`` (``None`` if absent)."""
+    value: Any = summary
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.DataFrame:
     """Headline figures of several results side by side: one row per figure, one column each.
 
@@ -335,10 +378,10 @@ def compare(results: Mapping[str, ScenarioResult | Mapping[str, Any]]) -> pd.Dat
     if first is not None and isinstance(first.get("baseline"), Mapping):
         base = first["baseline"]
         columns[f"baseline: {base.get('name', 'greedy')}"] = {
-            k: base.get(k) for k, _ in COMPARE_KEYS
+            k: _get(base, k) for k, _ in COMPARE_KEYS
         }
     for name, summary in summaries.items():
-        columns[name] = {k: summary.get(k) for k, _ in COMPARE_KEYS}
+        columns[name] = {k: _get(summary, k) for k, _ in COMPARE_KEYS}
         gap = columns[name]["optimality_gap"]
         if isinstance(gap, int | float):  # a fraction in summary.json, a percentage here
             columns[name]["optimality_gap"] = 100.0 * gap

@@ -29,8 +29,17 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "affordable_pay_gbp_per_hour",
     "budget_for_target_pay_gbp",
     "continuity_breaks",
+    "current_clients_without_care",
+    "waiting_not_placed",
+    "hospital_discharge_not_placed",
+    "keep_current_clients",
+    "keep_current_clients_fallback",
     "solver_status",
     "optimality_gap",
+    "unmet_stage_gap_pct",
+    "stage_gaps_pct",
+    "wall_cap_hit",
+    "fell_back_to_greedy",
     "travel_method",
 )
 
@@ -45,6 +54,21 @@ class ScenarioResult:
         Headline figures (keys in ``SUMMARY_KEYS`` plus ``baseline`` and ``stages``, see
         ``summary.json``). Hours are weekly contact hours [h] unless named ``carer_hours``;
         travel in minutes per contact hour [min/h]; money in pounds [GBP].
+        Who is left without care, in three disjoint groups that add up to ``unmet_packages``
+        and ``unmet_hours`` (``optimiser.left_without_care``): ``current_clients_without_care``
+        (active packages that lose their care), ``waiting_not_placed`` (the community waiting
+        list) and ``hospital_discharge_not_placed``, each a mapping ``{"people": int,
+        "hours": float}`` [weekly contact h]; the baseline carries the same three.
+        ``keep_current_clients`` is the rule as applied ("hard", "priority", "off") and
+        ``keep_current_clients_fallback`` says why a hard rule fell back to the priority form
+        and how many current clients lose care (empty when the rule held).
+        Solver proof: ``optimality_gap`` is the final stage's gap (a fraction);
+        ``unmet_stage_gap_pct`` the gap of the unmet stage (weighted unmet hours and
+        continuity breaks, the stage that decides the headline) and ``stage_gaps_pct`` every
+        stage's gap by name, both in percent, ``None`` when no bound is known (never 100%).
+        ``wall_cap_hit`` is true when the wall-clock safety cap, not the deterministic budget,
+        ended a stage (the figures may then depend on machine load); ``fell_back_to_greedy``
+        when greedy brokerage's answer was kept because the optimised one was worse.
     assignments
         One row per package: package_id, provider_id (empty if unmet), zone_id, area_code,
         lat, lon, priority, status, days_waiting, weekly_hours [h], carer_hours [h],
@@ -91,6 +115,8 @@ class ScenarioResult:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items()) or "-"
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):

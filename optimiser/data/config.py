@@ -8,6 +8,7 @@ Layout (every key optional unless marked; ``configs/example_scenario.toml`` docu
     [output]    dir
     [zones]     rule ("spot" | "zoned"), non_lead_penalty, [zones.per_zone] ZONE_ID = rule
     [rules]     travel_limit_min, release_continuity, wait_weight_per_day,
+                keep_current_clients (true = "hard", "priority", false = "off"),
                 [rules.priority_weight] hospital_discharge, community
     [costs]     the fields of ``CostModel``
     [solver]    time_limit_s, workers, seed, max_deterministic_time
@@ -40,6 +41,7 @@ import optimiser
 from geodata.settings import NetworkSettings, TravelSettings, load_settings
 from optimiser.data import locations
 from optimiser.data.domain import (
+    KEEP_CURRENT_CLIENTS,
     AssignmentRules,
     CostModel,
     Priority,
@@ -406,7 +408,13 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
     rt = r.table(
         doc,
         "rules",
-        ("travel_limit_min", "release_continuity", "wait_weight_per_day", "priority_weight"),
+        (
+            "travel_limit_min",
+            "release_continuity",
+            "wait_weight_per_day",
+            "keep_current_clients",
+            "priority_weight",
+        ),
     )
     d_rules = AssignmentRules()
     weights = dict(d_rules.priority_weight)
@@ -443,6 +451,7 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
                 wait_weight_per_day=r.number(
                     rt, "rules", "wait_weight_per_day", d_rules.wait_weight_per_day, lo=0.0
                 ),
+                keep_current_clients=_keep_current(r, rt, d_rules.keep_current_clients),
             ),
         ),
         ("costs", lambda: CostModel(**cost_kwargs)),
@@ -501,6 +510,18 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
         rounds=rounds,
         **files,
     )
+
+
+def _keep_current(r: _Reader, table: Mapping[str, Any], default: str) -> str:
+    """``keep_current_clients``: true means "hard", false "off", or a mode by name."""
+    value = table.get("keep_current_clients", default)
+    if isinstance(value, bool):
+        return "hard" if value else "off"
+    if value in KEEP_CURRENT_CLIENTS:
+        return str(value)
+    choices = ", ".join(repr(v) for v in KEEP_CURRENT_CLIENTS)
+    r.add("rules.keep_current_clients", f"expected true, false or one of {choices}, got {value!r}")
+    return default
 
 
 def _rule(r: _Reader, value: str, key: str) -> ZoneRule | None:
@@ -599,6 +620,7 @@ def scenario_to_toml(cfg: ScenarioConfig, *, base_dir: str | os.PathLike[str] | 
         "travel_limit_min": s.rules.travel_limit_min,
         "release_continuity": s.rules.release_continuity,
         "wait_weight_per_day": s.rules.wait_weight_per_day,
+        "keep_current_clients": s.rules.keep_current_clients,
         "priority_weight": {
             Priority(k).value: float(v) for k, v in s.rules.priority_weight.items()
         },

@@ -365,6 +365,10 @@ class SolverSettings:
         _check(self.workers >= 1, "SolverSettings", "-", "workers", "must be >= 1")
 
 
+#: Values of ``AssignmentRules.keep_current_clients``.
+KEEP_CURRENT_CLIENTS: tuple[str, ...] = ("hard", "priority", "off")
+
+
 @dataclass(frozen=True)
 class AssignmentRules:
     """Rules of the assignment model beyond zoning.
@@ -372,7 +376,13 @@ class AssignmentRules:
     ``travel_limit_min``: a provider may take a package only if its office is within this
     one-way travel time [min]. ``release_continuity``: active packages may move provider.
     ``priority_weight``: weight of one unmet hour per priority class; waiting days add
-    ``wait_weight_per_day`` per hour, so longest waits go first.
+    ``wait_weight_per_day`` per hour, so longest waits go first. ``keep_current_clients``:
+    whether a change of commissioning may leave a current client (an active package with a
+    provider) without care: ``"hard"`` (default: every current client is placed, with its
+    current provider or another; if that is infeasible the solver falls back to
+    ``"priority"`` and reports how many lose care), ``"priority"`` (as few current clients
+    as possible lose care, before any waiting case is weighed) or ``"off"`` (a current client
+    weighs like any other unmet hour).
     """
 
     travel_limit_min: float = 45.0
@@ -381,6 +391,16 @@ class AssignmentRules:
         default_factory=lambda: {Priority.HOSPITAL_DISCHARGE: 3.0, Priority.COMMUNITY: 1.0}
     )
     wait_weight_per_day: float = 0.01
+    keep_current_clients: str = "hard"
+
+    def __post_init__(self) -> None:
+        _check(
+            self.keep_current_clients in KEEP_CURRENT_CLIENTS,
+            "AssignmentRules",
+            "-",
+            "keep_current_clients",
+            f"must be one of {', '.join(KEEP_CURRENT_CLIENTS)}, got {self.keep_current_clients!r}",
+        )
 
 
 @dataclass(frozen=True)

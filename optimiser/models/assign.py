@@ -3,6 +3,7 @@
 Each package goes to at most one of its candidate providers, or is left unmet (an explicit,
 penalised choice). The objectives, in order:
 
+0. current clients left without care [people] (only under ``keep_current_clients``);
 1. unmet contact minutes weighted by priority (hospital discharge, waiting days);
 2. continuity breaks: active packages moved off their current provider (only when released);
 3. soft-zoning penalty of non-lead providers (only when the scenario sets one);
@@ -12,19 +13,26 @@ penalised choice). The objectives, in order:
 How the order is guaranteed. Objectives 1 and 2 are one stage, ``unmet``, with a proven weight
 bound: it minimises ``W * unmet + breaks`` where ``W = (movable active packages) + 1``. Unmet
 values are integers, so one unit of unmet outweighs every possible number of breaks and the
-combination is exactly lexicographic. The later objectives are separate stages
-(``non_lead``, ``travel``, ``cost``), each solved with every earlier stage kept at the value
-found (``objective <= value`` added as a constraint), so the order holds by construction.
-If a stage proves optimality its constraint is the exact optimum; if it stops at its budget
-the constraint is the value found and the stage's bound and gap are kept in the result. The
-reported ``optimality_gap`` is that of the final stage. Stages with nothing to
-decide are skipped.
+combination is exactly lexicographic. The other objectives are separate stages
+(``current_clients``, ``non_lead``, ``travel``, ``cost``), each solved with every earlier
+stage kept at the value found (``objective <= value`` added as a constraint), so the order
+holds by construction. If a stage proves optimality its constraint is the exact optimum; if it
+stops at its budget the constraint is the value found and the stage's bound and gap are kept
+(``None`` when no bound beats the trivial one: unknown, not 100%). Stages with nothing to
+decide are skipped; a stage whose start meets its trivial bound is optimal without a solve.
+The keep-current-clients rule. ``"hard"`` and ``"priority"`` both run the ``current_clients``
+stage first; its value is then kept, so under ``"hard"`` a value of 0 is the hard constraint,
+and a value above 0 (no assignment keeps everyone, or none found in the budget) is the
+priority form: the result records the fall-back and how many current clients lose care.
 
 Warm starts: the greedy brokerage solution is the first hint; before each stage the LP
 relaxation is solved and rounded (``lp_warm_start``), improved by local search (single moves,
 shifts, and an exact knapsack re-pack of each provider priced by the LP's duals), and replaces
-the hint when better; each stage's solution hints the next, so every stage starts from a
-feasible point. The LP optimum is also the stage's bound when it beats CP-SAT's.
+the hint when better; on small instances the unmet stage also runs HiGHS's MIP for a node
+budget (``mip_stage``); each stage's solution hints the next, so every stage starts from a
+feasible point and is anytime (a stage cut short keeps its best solution and bound). The best
+bound of LP, MIP and CP-SAT is the stage's. The answer is never worse than greedy brokerage on
+stages 0-1 (checked; greedy's is kept and recorded otherwise).
 """
 
 from __future__ import annotations
@@ -47,13 +55,15 @@ from optimiser.models.lp_warm_start import (
     solve_relaxation,
     stage_value,
 )
+from optimiser.models.mip_stage import solve_stage_mip
 from optimiser.models.solution import AssignmentSolution, StageRecord, relative_gap
-from optimiser.models.validate import objective_values
+from optimiser.models.validate import check_assignment, objective_values
 
 #: Stage names in lexicographic order.
-STAGES: tuple[str, ...] = ("unmet", "non_lead", "travel", "cost")
+STAGES: tuple[str, ...] = ("current_clients", "unmet", "non_lead", "travel", "cost")
 #: Relative share of the time budget per stage; unused time flows to later stages.
 STAGE_TIME_SHARE: dict[str, float] = {
+    "current_clients": 1.0,
     "unmet": 3.0,
     "non_lead": 1.0,
     "travel": 3.0,
@@ -70,6 +80,16 @@ RINS_TIME_SHARE = 0.3
 #: On 10,000 x 100 a re-pack sweep of every provider takes about 2 s; 0.3 leaves room for a
 #: few sweeps, which beat CP-SAT on the full model at that size (bench_assign).
 SEARCH_TIME_SHARE = 0.3
+#: HiGHS MIP (``mip_stage``) per stage: branch-and-bound nodes per unit of the stage's
+#: deterministic budget (a work measure, so runs repeat), or in all without one. On the zoned
+#: demo's unmet stage (1.09 units) about 1,000 nodes take 20 s of one core and find a
+#: solution 5% better than CP-SAT's in its whole budget; 300 nodes found nothing better.
+MIP_NODES_PER_DET_UNIT: dict[str, float] = {"unmet": 1000.0}
+MIP_NODE_LIMIT: dict[str, int] = {"unmet": 1000}
+#: Largest instance (candidate pairs) the MIP runs on: beyond it the nodes cost too much.
+MIP_MAX_PAIRS = 4000
+#: CP-SAT parameters per stage, beyond workers, seed and budget.
+STAGE_PARAMETERS: dict[str, dict[str, object]] = {}
 
 
 def _value(obj: LinearStage, place: np.ndarray, unmet: np.ndarray) -> int:
@@ -140,7 +160,10 @@ class _AssignmentModel:
         place_coef = np.zeros(inst.n_pairs, dtype=np.int64)
         unmet_coef = np.zeros(inst.n_packages, dtype=np.int64)
         constant = 0
-        if name == "unmet":
+        if name == "current_clients":
+            # Current clients left without care (people): the keep_current_clients rule.
+            unmet_coef[inst.active & ~inst.fixed] = 1
+        elif name == "unmet":
             # W * weighted unmet + continuity breaks, W above the largest possible breaks.
             movable = inst.active & ~inst.fixed
             weight = int(movable.sum()) + 1
@@ -157,7 +180,7 @@ class _AssignmentModel:
             place_coef = inst.pair_cost_pence.astype(np.int64)
         else:
             raise ValueError(f"unknown stage {name!r}")
-        if name != "unmet":
+        if name not in ("current_clients", "unmet"):
             place_coef[inst.fixed[inst.pair_pkg]] = 0
             # Fixed packages contribute a constant, kept so values match the checker.
             fixed_pairs = inst.fixed[inst.pair_pkg]
@@ -205,8 +228,25 @@ class _AssignmentModel:
 
 
 def _stage_names(instance: AssignmentInstance, model: _AssignmentModel) -> list[str]:
-    """Stages with something to decide (a trivial objective is skipped)."""
-    return [name for name in STAGES if not _trivial(model.objective(name))]
+    """Stages with something to decide (a trivial objective is skipped; ``current_clients``
+    only runs under the ``keep_current_clients`` rule)."""
+    names = [name for name in STAGES if not _trivial(model.objective(name))]
+    if instance.keep_current_clients == "off":
+        names = [n for n in names if n != "current_clients"]
+    return names
+
+
+def _tune(solver: cp_model.CpSolver, name: str) -> None:
+    """Stage-specific CP-SAT parameters (see ``STAGE_PARAMETERS``)."""
+    for key, value in STAGE_PARAMETERS.get(name, {}).items():
+        setattr(solver.parameters, key, value)
+
+
+def _ended_by_wall(status: int, det_used: float, det_budget: float | None) -> bool:
+    """Whether the wall clock, not the deterministic budget or a proof, stopped CP-SAT."""
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return False
+    return det_budget is None or det_used < 0.999 * det_budget
 
 
 def _left(deadline: float) -> float:
@@ -289,12 +329,13 @@ def _rins(
     settings: SolverSettings,
     time_limit_s: float,
     deterministic_time: float | None = None,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, bool]:
     """Relaxation-induced neighbourhood search: CP-SAT on the packages the LP disputes.
 
     Packages whose every variable has the same value in the LP optimum and in ``current`` are
     fixed there; CP-SAT re-solves the rest (a copy of the model with the stage objective and
-    every earlier stage's constraint). Returns its best solution, or ``None``.
+    every earlier stage's constraint). Returns its best solution (or ``None``) and whether
+    the wall clock stopped it.
     """
     inst = model.inst
     place, unmet = model.vectors(current)
@@ -302,7 +343,7 @@ def _rins(
     pair_differs = np.abs(lp.x - place) > 1e-6
     differs[inst.pair_pkg[pair_differs]] = True
     if not differs.any():
-        return None
+        return None, False
     sub = model.model.clone()
     pair = inst.pair_index(current)
     for i in np.flatnonzero(~differs & ~inst.fixed):
@@ -315,9 +356,78 @@ def _rins(
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = deterministic_time
     status = solver.solve(sub)
+    hit = _ended_by_wall(status, float(solver.deterministic_time), deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return model.extract(solver)
-    return None
+        return model.extract(solver), hit
+    return None, hit
+
+
+def _keeps(
+    instance: AssignmentInstance, provider_of: np.ndarray, kept: list[tuple[LinearStage, int]]
+) -> bool:
+    """Whether ``provider_of`` keeps every rule and every earlier stage's value."""
+    if check_assignment(instance, provider_of):
+        return False
+    return all(stage_value(st, instance, provider_of) <= v for st, v in kept)
+
+
+def _trivial_bound(obj: LinearStage) -> float:
+    """The bound every assignment meets: all negative terms taken, no positive one."""
+    return float(
+        obj.constant
+        + obj.place_coef[obj.place_coef < 0].sum()
+        + obj.unmet_coef[obj.unmet_coef < 0].sum()
+    )
+
+
+def _stage_bound(
+    status: int, solver: cp_model.CpSolver, lp_bound: float | None, value: int, floor: float
+) -> float | None:
+    """The best proven bound of a stage (integral, at most ``value``), ``None`` if unknown.
+
+    CP-SAT's bound counts only when it returned a solution; the LP optimum is always valid.
+    A bound no better than the trivial one (``floor``) carries no information and is reported
+    as unknown, unless it meets ``value`` (then the stage is proven optimal).
+    """
+    bound: float | None = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = float(solver.best_objective_bound)
+    if lp_bound is not None:
+        bound = lp_bound if bound is None else max(bound, lp_bound)
+    if bound is not None:
+        bound = min(float(np.ceil(bound)), float(value))  # objective values are integers
+    if floor >= value:
+        return float(value)
+    if bound is None or bound <= floor:
+        return None
+    return bound
+
+
+def _rule_outcome(instance: AssignmentInstance, record: StageRecord | None) -> tuple[str, str]:
+    """The ``keep_current_clients`` rule as applied, and why a hard rule fell back (or "")."""
+    rule = instance.keep_current_clients
+    if rule == "off" or record is None or record.objective == 0 or rule != "hard":
+        return rule, ""
+    starts = np.searchsorted(instance.pair_pkg, np.arange(instance.n_packages + 1))
+    movable = instance.active & ~instance.fixed
+    no_pair = int((movable & (starts[1:] == starts[:-1])).sum())
+    why = (
+        "no assignment keeps every current client in care (proven)"
+        if record.best_bound is not None and record.best_bound > 0
+        else "no assignment keeping every current client in care was found within the budget"
+    )
+    if no_pair:
+        why += f"; {no_pair} have no allowed provider (skills, zone rule or travel limit)"
+    return rule, (
+        f"hard rule fell back to priority: {record.objective} current client(s) lose care; {why}"
+    )
+
+
+def _first_stages_key(model: _AssignmentModel, provider_of: np.ndarray) -> tuple[int, ...]:
+    """Who is left without care: current clients (under the rule), then the unmet stage."""
+    vectors = model.vectors(provider_of)
+    first = ("unmet",) if model.inst.keep_current_clients == "off" else STAGES[:2]
+    return tuple(_value(model.objective(n), *vectors) for n in first)
 
 
 def solve_assignment(
@@ -330,13 +440,18 @@ def solve_assignment(
 ) -> AssignmentSolution:
     """Solve the assignment lexicographically with CP-SAT (see the module docstring).
 
-    ``settings.time_limit_s`` is the budget for everything (model building included), shared
-    among stages by ``STAGE_TIME_SHARE`` with unused time flowing on; ``workers`` and ``seed``
-    go to every stage; ``max_deterministic_time`` (if set) is shared the same way and makes a
-    one-worker run reproducible. ``hint`` (provider index per package) replaces the greedy
-    brokerage start. ``stages`` restricts the stages (in order; default all non-trivial).
-    ``warm_start`` solves each stage's LP relaxation first (HiGHS, at most ``LP_TIME_SHARE``
-    of the stage budget): its rounding becomes the hint when better, its optimum a bound.
+    ``settings.max_deterministic_time`` (if set) is the budget: CP-SAT's work units, shared
+    among stages by ``STAGE_TIME_SHARE``; the LP and the local search then run to the end of
+    their fixed work (no wall-clock limit), so a one-worker run repeats exactly whatever the
+    machine load, and ``time_limit_s`` is only a safety cap on the whole run (each stage may
+    use what is left of it; a stage it ends is marked ``wall_cap_hit``). Without it,
+    ``time_limit_s`` is the budget, shared among stages by ``STAGE_TIME_SHARE`` with unused
+    time flowing on. ``workers`` and ``seed`` go to every stage. ``hint`` (provider index per
+    package) replaces the greedy brokerage start. ``stages`` restricts the stages (in order;
+    default all non-trivial). ``warm_start`` solves each stage's LP relaxation first (HiGHS):
+    its rounding becomes the hint when better, its optimum a bound. The answer is never worse
+    than greedy brokerage on the stages that decide who is left without care (checked; greedy's
+    is kept and recorded if it were).
 
     Raises ``SolverError`` if CP-SAT rejects the model, ``InfeasibleError`` if it proves it
     infeasible (cannot happen for an instance ``build_instance`` accepted).
@@ -349,85 +464,114 @@ def solve_assignment(
         if unknown:
             raise ValueError(f"unknown stages {unknown}; choose from {STAGES}")
         names = [s for s in names if s in stages]
-    current = np.asarray(hint if hint is not None else greedy_provider_of(instance), np.int64)
+    greedy = greedy_provider_of(instance)
+    current = np.asarray(hint if hint is not None else greedy, np.int64)
     source = "given hint" if hint is not None else "greedy brokerage"
     records: list[StageRecord] = []
     kept: list[tuple[LinearStage, int]] = []
     det_total = settings.max_deterministic_time
     det_shares = sum(STAGE_TIME_SHARE[s] for s in names) or 1.0
 
+    def cap_left() -> float:
+        return settings.time_limit_s - (time.perf_counter() - start)
+
     for j, name in enumerate(names):
         t_stage = time.perf_counter()
-        remaining_s = settings.time_limit_s - (t_stage - start)
-        share = STAGE_TIME_SHARE[name] / sum(STAGE_TIME_SHARE[s] for s in names[j:])
-        budget_s = max(_MIN_STAGE_S, remaining_s * share)
         obj = model.objective(name)
-        det_stage = (
-            det_total * STAGE_TIME_SHARE[name] / det_shares if det_total is not None else None
-        )
-        lp_bound: float | None = None
-        lp: LpResult | None = None
-        if warm_start:
-            lp_share = LAST_LP_TIME_SHARE if j == len(names) - 1 else LP_TIME_SHARE
-            current, lp_bound, lp_source, lp = _warm_hint(
-                instance,
-                obj,
-                kept,
-                current,
-                budget_s,
-                lp_share=lp_share,
-                deterministic=det_total is not None,
-            )
-            source = lp_source if lp_source != "previous" else source
-        expr = model.linear(obj)
-        model.model.minimize(expr)
-        model.hint(current)
+        if det_total is not None:
+            # The deterministic budget binds; the wall clock is a safety cap on the whole run.
+            budget_s = max(_MIN_STAGE_S, cap_left())
+            det_stage: float | None = det_total * STAGE_TIME_SHARE[name] / det_shares
+        else:
+            share = STAGE_TIME_SHARE[name] / sum(STAGE_TIME_SHARE[s] for s in names[j:])
+            budget_s = max(_MIN_STAGE_S, cap_left() * share)
+            det_stage = None
+        floor = _trivial_bound(obj)
         value = _value(obj, *model.vectors(current))
-        stage_end = t_stage + budget_s
-        if lp is not None and lp_bound is not None and np.ceil(lp_bound) < value:
-            rins_s = min(budget_s * RINS_TIME_SHARE, _left(stage_end) / 2)
-            if det_total is not None:
-                rins_s = settings.time_limit_s
-            rins_det = det_stage * RINS_TIME_SHARE if det_stage is not None else None
-            found = _rins(model, current, lp, settings, rins_s, rins_det)
-            if found is not None and _value(obj, *model.vectors(found)) < value:
-                current, source = found, "rins"
-                model.hint(current)
+        status, status_name = cp_model.UNKNOWN, "OPTIMAL (bound)"
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(
-            _MIN_STAGE_S, budget_s - (time.perf_counter() - t_stage)
-        )
-        solver.parameters.num_workers = settings.workers
-        solver.parameters.random_seed = settings.seed
-        if det_stage is not None:
-            solver.parameters.max_deterministic_time = det_stage
-        status = solver.solve(model.model)
-        status_name = solver.status_name(status)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = model.extract(solver)
-            if _value(obj, *model.vectors(found)) < _value(obj, *model.vectors(current)):
-                current, source = found, "cp-sat"
-            bound = float(solver.best_objective_bound)
-        elif status == cp_model.INFEASIBLE:
-            raise InfeasibleError(
-                f"the assignment model is infeasible at stage {name!r} (please report: every "
-                f"instance accepted by build_instance should be feasible)"
-            )
-        elif status == cp_model.MODEL_INVALID:
-            raise SolverError(
-                f"CP-SAT rejected the model at stage {name!r}: {model.model.validate()}"
-            )
-        else:  # UNKNOWN: no solution within the budget, keep the previous one
-            bound = float("-inf")
-            status_name = "UNKNOWN"
-        value = _value(obj, *model.vectors(current))
-        if lp_bound is not None:
-            bound = max(bound, lp_bound)
-        # Objective values are integers, so a fractional bound rounds up.
-        bound = min(float(np.ceil(bound)) if np.isfinite(bound) else bound, value)
-        if not np.isfinite(bound):
-            bound = float(obj.constant + obj.place_coef[obj.place_coef < 0].sum())
-        if status != cp_model.OPTIMAL and bound >= value:
+        lp_bound: float | None = None
+        wall_hit = False
+        det_used: float | None = None
+        expr = model.linear(obj)
+        if value > floor:  # otherwise the start is optimal already: nothing to solve
+            lp: LpResult | None = None
+            if warm_start:
+                lp_share = LAST_LP_TIME_SHARE if j == len(names) - 1 else LP_TIME_SHARE
+                current, lp_bound, lp_source, lp = _warm_hint(
+                    instance,
+                    obj,
+                    kept,
+                    current,
+                    budget_s,
+                    lp_share=lp_share,
+                    deterministic=det_total is not None,
+                )
+                source = lp_source if lp_source != "previous" else source
+            if warm_start and name in MIP_NODE_LIMIT and instance.n_pairs <= MIP_MAX_PAIRS:
+                nodes = MIP_NODE_LIMIT[name]
+                if det_stage is not None:
+                    nodes = max(1, round(MIP_NODES_PER_DET_UNIT[name] * det_stage))
+                mip = solve_stage_mip(
+                    instance,
+                    obj,
+                    kept,
+                    node_limit=nodes,
+                    time_limit_s=cap_left() if det_stage is not None else budget_s / 2,
+                )
+                wall_hit |= mip.wall_cap_hit
+                if mip.bound is not None:
+                    lp_bound = mip.bound if lp_bound is None else max(lp_bound, mip.bound)
+                better = mip.provider_of is not None and _keeps(instance, mip.provider_of, kept)
+                if better and stage_value(obj, instance, mip.provider_of) < stage_value(
+                    obj, instance, current
+                ):
+                    current, source = mip.provider_of, "highs mip"
+            model.model.minimize(expr)
+            model.hint(current)
+            value = _value(obj, *model.vectors(current))
+            stage_end = t_stage + budget_s
+            if lp is not None and lp_bound is not None and np.ceil(lp_bound) < value:
+                if det_stage is not None:
+                    rins_s, rins_det = max(_MIN_STAGE_S, cap_left()), det_stage * RINS_TIME_SHARE
+                else:
+                    rins_s, rins_det = min(budget_s * RINS_TIME_SHARE, _left(stage_end) / 2), None
+                found, rins_hit = _rins(model, current, lp, settings, rins_s, rins_det)
+                wall_hit |= rins_hit
+                if found is not None and _value(obj, *model.vectors(found)) < value:
+                    current, source = found, "rins"
+                    model.hint(current)
+            limit_s = budget_s - (time.perf_counter() - t_stage)
+            if det_stage is not None:
+                limit_s = cap_left()
+            solver.parameters.max_time_in_seconds = max(_MIN_STAGE_S, limit_s)
+            solver.parameters.num_workers = settings.workers
+            solver.parameters.random_seed = settings.seed
+            if det_stage is not None:
+                solver.parameters.max_deterministic_time = det_stage
+            _tune(solver, name)
+            status = solver.solve(model.model)
+            status_name = solver.status_name(status)
+            det_used = float(solver.deterministic_time)
+            wall_hit |= _ended_by_wall(status, det_used, det_stage)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = model.extract(solver)
+                if _value(obj, *model.vectors(found)) < _value(obj, *model.vectors(current)):
+                    current, source = found, "cp-sat"
+            elif status == cp_model.INFEASIBLE:
+                raise InfeasibleError(
+                    f"the assignment model is infeasible at stage {name!r} (please report: "
+                    f"every instance accepted by build_instance should be feasible)"
+                )
+            elif status == cp_model.MODEL_INVALID:
+                raise SolverError(
+                    f"CP-SAT rejected the model at stage {name!r}: {model.model.validate()}"
+                )
+            else:  # UNKNOWN: nothing within the budget; the previous solution stands
+                status_name = "UNKNOWN"
+            value = _value(obj, *model.vectors(current))
+        bound = _stage_bound(status, solver, lp_bound, value, floor)
+        if status != cp_model.OPTIMAL and bound is not None and bound >= value:
             status_name = "OPTIMAL (bound)"
         records.append(
             StageRecord(
@@ -439,14 +583,22 @@ def solve_assignment(
                 wall_s=time.perf_counter() - t_stage,
                 time_limit_s=budget_s,
                 solution_from=source,
+                deterministic_time=det_used,
+                deterministic_budget=det_stage,
+                wall_cap_hit=wall_hit,
             )
         )
         # Keep this stage at the value found while later stages optimise.
         model.model.add(expr <= value)
         kept.append((obj, value))
 
+    fell_back = _first_stages_key(model, greedy) < _first_stages_key(model, current)
+    if fell_back:  # cannot happen from the greedy start; checked for any start
+        current = greedy.copy()
     current.setflags(write=False)
     final = records[-1] if records else None
+    first = next((r for r in records if r.name == "current_clients"), None)
+    rule, why = _rule_outcome(instance, first)
     return AssignmentSolution(
         provider_of=current,
         method="cp-sat lexicographic",
@@ -456,4 +608,7 @@ def solve_assignment(
         settings=settings,
         wall_s=time.perf_counter() - start,
         values=objective_values(instance, current),
+        keep_current_clients=rule,
+        rule_fallback=why,
+        fell_back_to_greedy=fell_back,
     )

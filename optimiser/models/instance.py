@@ -83,6 +83,7 @@ class AssignmentInstance:
     travel min per week].
 
     ``records`` are the inputs it was compiled from, which the checker re-reads.
+    ``keep_current_clients`` is the scenario's rule (``AssignmentRules``), read by the solver.
     """
 
     package_ids: tuple[str, ...]
@@ -109,6 +110,7 @@ class AssignmentInstance:
     pair_penalty: np.ndarray
     records: AssignmentRecords
     release_continuity: bool = False
+    keep_current_clients: str = "hard"
     travel_limit_min: float = 45.0
     max_candidates: int | None = None
     travel_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
@@ -311,6 +313,7 @@ def build_instance(
             travel_params=travel_params,
         ),
         release_continuity=rules.release_continuity,
+        keep_current_clients=rules.keep_current_clients,
         travel_limit_min=rules.travel_limit_min,
         max_candidates=max_candidates,
         travel_params=travel_params,

@@ -50,17 +50,25 @@ class LpResult:
     kept_duals: np.ndarray
 
 
-def solve_relaxation(
-    instance: AssignmentInstance,
-    objective: LinearStage,
-    kept: list[tuple[LinearStage, int]],
-    *,
-    time_limit_s: float,
-) -> LpResult | None:
-    """Solve the stage's LP relaxation; ``None`` if HiGHS did not reach an optimum in time.
+@dataclass(frozen=True)
+class StageProgram:
+    """A stage as a linear programme over ``[pair vars (M), unmet vars (N)]``: minimise
+    ``c @ z`` with ``a_ub @ z <= b_ub`` (capacity, then one row per earlier stage),
+    ``a_eq @ z == 1`` (one provider or unmet per package) and ``lower <= z <= 1``.
+    ``constant`` is added to ``c @ z`` to give the stage's value."""
 
-    ``kept`` lists earlier stages with the value each must not exceed.
-    """
+    c: np.ndarray
+    a_ub: csr_matrix
+    b_ub: np.ndarray
+    a_eq: csr_matrix
+    lower: np.ndarray
+    constant: int
+
+
+def stage_program(
+    instance: AssignmentInstance, objective: LinearStage, kept: list[tuple[LinearStage, int]]
+) -> StageProgram:
+    """The stage's linear programme; ``kept`` lists earlier stages with their values."""
     n, m = instance.n_packages, instance.n_pairs
     cols = m + n
     c = np.concatenate([objective.place_coef, objective.unmet_coef]).astype(np.float64)
@@ -72,7 +80,6 @@ def solve_relaxation(
         ),
         shape=(n, cols),
     ).tocsr()
-    b_eq = np.ones(n)
     # Capacity: sum load_m x_m <= capacity_k.
     a_cap = coo_matrix(
         (instance.pair_load_min.astype(np.float64), (instance.pair_prov, np.arange(m))),
@@ -86,16 +93,32 @@ def solve_relaxation(
         rows.append(csr_matrix((coef[nz], (np.zeros(len(nz), int), nz)), shape=(1, cols)))
         b_ub.append(np.array([float(value - stage.constant)]))
     lower = np.zeros(cols)
-    fixed_pairs = np.flatnonzero(instance.fixed[instance.pair_pkg])
-    lower[fixed_pairs] = 1.0
-    bounds = np.column_stack([lower, np.ones(cols)])
+    lower[np.flatnonzero(instance.fixed[instance.pair_pkg])] = 1.0
+    return StageProgram(
+        c, vstack(rows).tocsr(), np.concatenate(b_ub), a_eq, lower, objective.constant
+    )
+
+
+def solve_relaxation(
+    instance: AssignmentInstance,
+    objective: LinearStage,
+    kept: list[tuple[LinearStage, int]],
+    *,
+    time_limit_s: float,
+) -> LpResult | None:
+    """Solve the stage's LP relaxation; ``None`` if HiGHS did not reach an optimum in time.
+
+    ``kept`` lists earlier stages with the value each must not exceed.
+    """
+    m = instance.n_pairs
+    prog = stage_program(instance, objective, kept)
     res = linprog(
-        c,
-        A_ub=vstack(rows).tocsr(),
-        b_ub=np.concatenate(b_ub),
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=bounds,
+        prog.c,
+        A_ub=prog.a_ub,
+        b_ub=prog.b_ub,
+        A_eq=prog.a_eq,
+        b_eq=np.ones(instance.n_packages),
+        bounds=np.column_stack([prog.lower, np.ones(len(prog.c))]),
         method="highs-ds",
         options={"time_limit": max(time_limit_s, 0.01), "presolve": True},
     )

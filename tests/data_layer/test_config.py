@@ -230,3 +230,26 @@ def test_scenario_to_toml_round_trips(tmp_path: Path, monkeypatch: pytest.Monkey
     back = load_scenario(tmp_path / "saved.toml", check_paths=False)
     assert back == cfg
     assert isinstance(back, ScenarioConfig)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("true", "hard"),  # true means the hard rule
+        ("false", "off"),  # false turns the rule off (a current client weighs like any hour)
+        ('"priority"', "priority"),
+        ('"hard"', "hard"),
+    ],
+)
+def test_keep_current_clients_reads_true_false_or_a_mode(tmp_path, value, rule):
+    """``[rules] keep_current_clients`` takes true/false or a mode name; default is hard."""
+    text = MINIMAL + f"[rules]\nkeep_current_clients = {value}\n"
+    assert scenario_from_toml(text, base_dir=tmp_path).scenario.rules.keep_current_clients == rule
+    default = scenario_from_toml(MINIMAL, base_dir=tmp_path).scenario.rules
+    assert default.keep_current_clients == "hard"
+
+
+def test_keep_current_clients_rejects_an_unknown_mode(tmp_path):
+    """A misspelt mode is a ConfigError naming the key and the choices."""
+    with pytest.raises(ConfigError, match=r"rules\.keep_current_clients.*priority"):
+        scenario_from_toml(MINIMAL + '[rules]\nkeep_current_clients = "prio"\n', base_dir=tmp_path)

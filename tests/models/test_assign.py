@@ -46,8 +46,16 @@ def _build(packages, providers, office_min, *, scenario=None, zones=None):
     )
 
 
-def _key(values) -> tuple[int, ...]:
+def _current_unmet(inst: AssignmentInstance, provider_of) -> int:
+    """Current clients (released active packages) left without care."""
+    if inst.keep_current_clients == "off":
+        return 0
+    return int((inst.active & ~inst.fixed & (np.asarray(provider_of) < 0)).sum())
+
+
+def _key(values, current_unmet: int = 0) -> tuple[int, ...]:
     return (
+        current_unmet,
         values.unmet_weighted,
         values.continuity_breaks,
         values.non_lead_penalty,
@@ -158,10 +166,10 @@ def test_result_records_settings_stages_and_summary():
     quick = SolverSettings(time_limit_s=3.0, workers=1, seed=0)
     result = solve_assignment(inst, quick)
     assert result.settings == quick
-    assert [s.name for s in result.stages] == ["unmet", "travel", "cost"]
-    for stage in result.stages:
-        assert stage.best_bound <= stage.objective
-        assert 0.0 <= stage.gap <= 1.0
+    assert [s.name for s in result.stages] == ["current_clients", "unmet", "travel", "cost"]
+    for stage in result.stages:  # a bound and gap are known, or reported as unknown (None)
+        assert stage.best_bound is None or stage.best_bound <= stage.objective
+        assert stage.gap is None or 0.0 <= stage.gap < 1.0
     assert result.optimality_gap == result.stages[-1].gap
     assert "stage unmet" in result.summary()
     assert check_assignment(inst, result.provider_of) == []
@@ -189,7 +197,7 @@ def test_unknown_stage_names_are_rejected():
     inst = _build([simple_package("p")], [simple_provider("A", capacity_hours=9)], [[1.0]])
     with pytest.raises(ValueError, match="unknown stages"):
         solve_assignment(inst, ONE_WORKER, stages=["speed"])
-    assert STAGES[0] == "unmet"
+    assert STAGES[:2] == ("current_clients", "unmet")
 
 
 # --- brute force oracle on tiny instances ---------------------------------------------------
@@ -204,7 +212,7 @@ def _brute_force(inst: AssignmentInstance) -> tuple[int, ...]:
         provider_of = np.array(combo, dtype=np.int64)
         if check_assignment(inst, provider_of):
             continue
-        key = _key(objective_values(inst, provider_of))
+        key = _key(objective_values(inst, provider_of), _current_unmet(inst, provider_of))
         best = key if best is None or key < best else best
     assert best is not None
     return best
@@ -268,7 +276,7 @@ def test_matches_brute_force_and_keeps_every_rule(inst: AssignmentInstance, hour
     v = result.values
     hours_match_records(inst, result.provider_of, v)
     assert all(s.status.startswith("OPTIMAL") for s in result.stages)
-    assert _key(v) == _brute_force(inst)
+    assert _key(v, _current_unmet(inst, result.provider_of)) == _brute_force(inst)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -285,7 +293,12 @@ def test_capacity_and_hours_hold_on_synthetic_areas(seed: int, release: bool, ho
     assert check_assignment(inst, result.provider_of) == []
     v = result.values
     hours_match_records(inst, result.provider_of, v)
-    assert v.unmet_weighted <= greedy_assignment(inst).values.unmet_weighted
+    greedy = greedy_assignment(inst)
+    # Never worse than brokerage on who is left without care: current clients, then hours.
+    assert (
+        _key(v, _current_unmet(inst, result.provider_of))[:2]
+        <= _key(greedy.values, _current_unmet(inst, greedy.provider_of))[:2]
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -341,3 +354,98 @@ def test_repack_swaps_one_package_for_two():
     assert repacked.tolist() == [-1, 0, 0]
     assert stage_value(unmet, inst, repacked) < stage_value(unmet, inst, start)
     assert check_assignment(inst, repacked) == []
+
+
+# --- who keeps care, proven gaps, never worse than greedy -----------------------------------
+
+
+def _zoned_transition(rule: str, *, current_clients: int = 1) -> AssignmentInstance:
+    """Zone Z is led by A (room for one 7 h package); B, today's provider, is not a lead.
+
+    Continuity is released and zoning is strict, so current clients can only move to A.
+    A waiting person (100 days: weight 2) competes with them for A's one place.
+    """
+    zones = {"Z": Zone("Z", "Z", ZoneKind.NEIGHBOURHOOD, ("a",), lead_providers=("A",))}
+    pkgs = [
+        simple_package(f"current{i}", current_provider="B", zone_id="Z")
+        for i in range(current_clients)
+    ] + [simple_package("waiting", days_waiting=100, zone_id="Z")]
+    providers = [simple_provider("A", capacity_hours=8), simple_provider("B", capacity_hours=50)]
+    scenario = Scenario(
+        "z",
+        zone_policy=ZonePolicy(rule=ZoneRule.ZONED),
+        rules=AssignmentRules(release_continuity=True, keep_current_clients=rule),
+    )
+    office = np.zeros((2, len(pkgs)))
+    return _build(pkgs, providers, office, scenario=scenario, zones=zones)
+
+
+def test_keep_current_clients_keeps_a_current_client_in_care_under_zones():
+    """Without the rule the waiting person (weight 2) takes the lead's one place and the
+    current client loses care; with it (hard or priority) the current client keeps care."""
+    off = solve_assignment(_zoned_transition("off"), ONE_WORKER)
+    assert off.provider_of.tolist() == [-1, 0]
+    assert "current_clients" not in [s.name for s in off.stages]
+    for rule in ("hard", "priority"):
+        kept = solve_assignment(_zoned_transition(rule), ONE_WORKER)
+        assert kept.provider_of.tolist() == [0, -1], rule
+        assert kept.stages[0].name == "current_clients" and kept.stages[0].objective == 0
+        assert kept.keep_current_clients == rule and kept.rule_fallback == ""
+
+
+def test_an_infeasible_hard_rule_falls_back_and_says_how_many_lose_care():
+    """Two current clients, one place at the lead: hard cannot hold; the solver does not
+    abort, keeps one in care (before the waiting person) and reports that one loses care."""
+    inst = _zoned_transition("hard", current_clients=2)
+    result = solve_assignment(inst, ONE_WORKER)
+    assert sorted(result.provider_of.tolist()) == [-1, -1, 0]
+    assert result.provider_of[2] == -1  # the waiting person waits: current clients first
+    assert "1 current client(s) lose care" in result.rule_fallback
+    assert "(proven)" in result.rule_fallback
+    assert check_assignment(inst, result.provider_of) == []
+    priority = solve_assignment(_zoned_transition("priority", current_clients=2), ONE_WORKER)
+    assert priority.provider_of.tolist() == result.provider_of.tolist()
+    assert priority.rule_fallback == ""  # the priority form promises no more than it does
+
+
+def test_every_stage_gap_is_recorded_and_unknown_is_not_100_percent():
+    """Each stage's gap is kept by name; the unmet stage's is the headline one. A stage
+    without a useful bound reports None (unknown), never the trivial bound's 100%."""
+    from ortools.sat.python import cp_model
+
+    from optimiser.models.assign import _stage_bound
+    from optimiser.models.solution import relative_gap
+
+    area = synthetic_area(40, 3, seed=2)
+    inst = build_instance(
+        area.packages, area.providers, area.zones,
+        Scenario("s", rules=AssignmentRules(release_continuity=True)),
+        area.office_min, area.office_km, area.nearest_min, area.nearest_km,
+    )  # fmt: skip
+    det = SolverSettings(time_limit_s=600.0, workers=1, seed=0, max_deterministic_time=0.5)
+    result = solve_assignment(inst, det)
+    assert list(result.stage_gaps) == [s.name for s in result.stages]
+    assert result.unmet_stage_gap == result.stage_gaps["unmet"]
+    assert all(g is None or 0.0 <= g < 1.0 for g in result.stage_gaps.values())
+    assert not result.wall_cap_hit  # the deterministic budget bound, not the 600 s cap
+    # No solution from CP-SAT and no LP bound: unknown, not the trivial 0 (a 100% gap).
+    unknown = _stage_bound(cp_model.UNKNOWN, cp_model.CpSolver(), None, 500, 0.0)
+    assert unknown is None and relative_gap(500, unknown) is None
+    assert _stage_bound(cp_model.UNKNOWN, cp_model.CpSolver(), 450.2, 500, 0.0) == 451.0
+    assert _stage_bound(cp_model.UNKNOWN, cp_model.CpSolver(), None, 0, 0.0) == 0.0
+
+
+def test_a_worse_start_never_beats_greedy_on_who_is_left_without_care():
+    """Started from 'nobody placed' and asked only to cut travel, the answer would leave
+    everyone waiting; greedy brokerage's is kept instead, and the result says so."""
+    area = synthetic_area(20, 3, seed=4)
+    inst = build_instance(
+        area.packages, area.providers, area.zones,
+        Scenario("s", rules=AssignmentRules(release_continuity=True)),
+        area.office_min, area.office_km, area.nearest_min, area.nearest_km,
+    )  # fmt: skip
+    nobody = np.full(inst.n_packages, -1, dtype=np.int64)
+    result = solve_assignment(inst, ONE_WORKER, hint=nobody, stages=["travel"])
+    greedy = greedy_assignment(inst)
+    assert result.fell_back_to_greedy
+    assert result.provider_of.tolist() == greedy.provider_of.tolist()
