@@ -1166,3 +1166,23 @@ __all__ = [
     "zone_polygons",
     "zones_download",
 ]
+
+
+def travel_between(
+    from_lat: float,
+    from_lon: float,
+    to_lat: float,
+    to_lon: float,
+    *,
+    network: str | Path | None = None,
+    progress: Progress = _noop,
+) -> Any:
+    """``homecare travel``: the door-to-door trip between two points (a ``geodata.trips.Trip``:
+    minutes and km), defined as in the product's travel matrices (access legs + road network +
+    kerb-to-door allowance of a call of unknown type), on ``network`` (default: the demo
+    extract) with configs/network.toml."""
+    from geodata.trips import trip_between
+
+    graph = load_network_for(network, progress=progress)
+    _, travel_settings = network_settings()
+    return trip_between(graph, from_lat, from_lon, to_lat, to_lon, settings=travel_settings)
