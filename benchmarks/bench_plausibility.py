@@ -1,0 +1,88 @@
+"""The demo's travel beside public national figures: miles per visit, travel per contact hour.
+
+Runs the demo's spot and zoned scenarios the way ``homecare demo`` does (the same configs,
+area and service calls), then reads the placed packages' weekly travel from the result
+tables. Basis (ISSUE-NOTES): per carer-hour of contact and per carer visit, so a double-handed
+call is two carer visits and two carer-hours an hour, and both carers' travel counts.
+
+National figures (UKHCA, quoted in DOMAIN.md; not re-checked offline): 2.9-3.06 miles per
+visit and about 11.7 paid travel minutes per contact hour. What may explain a difference is
+printed with the figures: the demo's visit lengths (long visits dilute travel per hour), its
+rural share (longer legs), and where it places people (on buildings, clustered in villages).
+
+    python benchmarks/bench_plausibility.py
+
+Last line: RESULT miles_per_visit_spot=<x> miles_per_visit_zoned=<x>
+travel_min_per_contact_h_spot=<x> travel_min_per_contact_h_zoned=<x>
+national_miles_per_visit=2.9 national_travel_min_per_contact_h=11.7
+"""
+
+from __future__ import annotations
+
+import collections
+
+from optimiser import service
+
+MILES_PER_KM = 1 / 1.609344
+NATIONAL_MILES_PER_VISIT = (2.9, 3.06)
+NATIONAL_TRAVEL_MIN_PER_CONTACT_H = 11.7
+
+
+def main() -> None:
+    configs = {
+        n: service.load_config(service.CONFIG_DIR / f"demo_{n}.toml") for n in ("spot", "zoned")
+    }
+    area = service.area_for_config(configs["spot"])
+    packages = {p.package_id: p for p in area.packages}
+    figures: dict[str, float] = {}
+    for name, cfg in configs.items():
+        result = service.run_scenario(area, cfg.scenario, rounds_options=cfg.rounds)
+        placed = result.assignments[~result.assignments["unmet"].astype(bool)]
+        visits = [v for pid in placed["package_id"] for v in packages[pid].visits]
+        carer_visits = sum(v.carers for v in visits)
+        carer_h = float(placed["carer_hours"].sum())
+        travel_min = float(placed["travel_min_per_week"].sum())
+        miles = float(placed["travel_km_per_week"].sum()) * MILES_PER_KM
+        lengths = collections.Counter(v.duration_min for v in visits)
+        mean_len = sum(v.duration_min for v in visits) / len(visits)
+        rural = float((placed["rural"].astype(bool) * placed["carer_hours"]).sum()) / carer_h
+        figures[f"miles_per_visit_{name}"] = miles / carer_visits
+        figures[f"travel_min_per_contact_h_{name}"] = travel_min / carer_h
+        print(f"\n== {name} ({result.summary['travel_method']} travel)")
+        print(f"placed: {len(placed)} people, {len(visits)} calls, {carer_visits} carer visits,")
+        print(f"        {carer_h:,.1f} carer-hours of contact a week, {rural:.0%} of them rural")
+        print(
+            f"miles per carer visit:            {miles / carer_visits:6.2f}   "
+            f"(national {NATIONAL_MILES_PER_VISIT[0]}-{NATIONAL_MILES_PER_VISIT[1]})"
+        )
+        print(
+            f"travel min per carer contact hour: {travel_min / carer_h:6.2f}   "
+            f"(national about {NATIONAL_TRAVEL_MIN_PER_CONTACT_H}, paid; summary figure "
+            f"{result.summary['travel_minutes_per_contact_hour']:.2f})"
+        )
+        print(f"mean call length: {mean_len:.1f} min; share of calls by length:")
+        for minutes in (15, 30, 45, 60):
+            print(f"  {minutes:>3} min: {lengths.get(minutes, 0) / len(visits):6.1%}")
+        other = sum(c for m, c in lengths.items() if m not in (15, 30, 45, 60))
+        print(f"  other: {other / len(visits):6.1%}")
+        minutes_per_call = travel_min / carer_visits
+        print(
+            f"travel per carer visit: {minutes_per_call:.1f} min; per mile: "
+            f"{travel_min / miles:.2f} min (speed {60 * miles / travel_min:.0f} mph incl. kerb)"
+        )
+    print(
+        "\nWhy the demo differs: miles per visit follow the legs between homes, which are short "
+        "where people\nlive clustered on buildings in villages and towns and long between "
+        "villages; travel per contact\nhour also falls as calls get longer (one leg per call), "
+        "so the demo's call-length mix above\nmatters as much as its geography."
+    )
+    print(
+        "RESULT "
+        + " ".join(f"{k}={figures[k]:.2f}" for k in sorted(figures))
+        + f" national_miles_per_visit={NATIONAL_MILES_PER_VISIT[0]}"
+        + f" national_travel_min_per_contact_h={NATIONAL_TRAVEL_MIN_PER_CONTACT_H}"
+    )
+
+
+if __name__ == "__main__":
+    main()
