@@ -81,9 +81,10 @@ def main() -> None:
         "homes in\n  the same town or village, and Rutland is small (about 27 km across) with "
         "half its offices\n  in Oakham; a national mean includes counties with longer rural "
         "legs.\n"
-        "- travel minutes per contact hour are about national: slower realistic roads and "
-        "the kerb-to-door\n  allowance add minutes that the short legs do not add in miles; "
-        "calls average about 35 min\n  (mostly 30 min), so one leg per call weighs more per "
+        "- travel minutes per contact hour are a little above national (the national figure "
+        "counts paid\n  travel only): realistic road speeds and the kerb-to-door allowance "
+        "(about 2.6 min a visit) add\n  minutes that the short legs do not add in miles, and "
+        "calls average about 35 min (mostly\n  30 min), so one leg per call weighs more per "
         "hour than with longer calls."
     )
     print(
