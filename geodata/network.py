@@ -25,10 +25,17 @@ from geodata.settings import MPH_TO_KPH, NetworkSettings
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 # Bump when the way a graph is built changes, so stale cached GraphML files are not reused.
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"  # 4: limit shares, junction and node delays, speeds per OSM segment
 
 # Way tags the speed rules read, on top of OSMnx's defaults. Set once, here (STYLE habit 9).
-SPEED_TAGS = ("lit", "maxspeed:type", "source:maxspeed", "zone:maxspeed", "zone:traffic")
+SPEED_TAGS = (
+    "junction",
+    "lit",
+    "maxspeed:type",
+    "source:maxspeed",
+    "zone:maxspeed",
+    "zone:traffic",
+)
 ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(SPEED_TAGS))
 
 PBF_SUFFIXES = (".osm.pbf", ".pbf")
@@ -112,19 +119,41 @@ def edge_context(data: dict[str, Any]) -> str | None:
     return None
 
 
-def edge_speed_kph(data: dict[str, Any], settings: NetworkSettings) -> tuple[float, str]:
-    """The speed [km/h] of one edge and where it came from ('maxspeed', 'urban' or 'rural').
+def limit_context(limit_kph: float, data: dict[str, Any], settings: NetworkSettings) -> str:
+    """The setting of an edge with a tagged limit: 'urban' at 30 mph or less, 'rural' at
+    50 mph or more, and in between (40 mph) what the tags say, else ``unknown_context``."""
+    if limit_kph <= 30 * MPH_TO_KPH + 0.5:
+        return "urban"
+    if limit_kph >= 50 * MPH_TO_KPH - 0.5:
+        return "rural"
+    return edge_context(data) or settings.unknown_context
 
-    A simplified edge may carry several road classes or speed limits (OSMnx merges them into a
-    list whose order varies from run to run); every rule here is order-free, so the same
-    extract always gives the same speeds: the mean of the tagged limits, else the mean of the
-    classes' defaults, capped at the highest cap of the classes when each has one.
+
+def is_roundabout(data: dict[str, Any]) -> bool:
+    """True if the edge is part of a roundabout (``junction=roundabout`` or ``circular``)."""
+    return any(str(v) in ("roundabout", "circular") for v in _as_list(data.get("junction")))
+
+
+def edge_speed_kph(data: dict[str, Any], settings: NetworkSettings) -> tuple[float, str]:
+    """The free-flow speed [km/h] of one edge and where it came from ('maxspeed', 'urban' or
+    'rural').
+
+    Tagged: the limit times the class's share of it in the edge's setting; untagged: the
+    class's default speed in its context. An edge may carry several road classes or limits
+    (OSMnx merges differing tags into a list whose order varies from run to run); every rule
+    here is order-free, so the same extract always gives the same speeds: the mean of the
+    tagged limits times the mean of the classes' shares, else the mean of the classes'
+    defaults, capped at the highest cap of the classes when each has one, and at the
+    roundabout cap on a roundabout.
     """
     highways = sorted({str(h) for h in _as_list(data.get("highway"))}) or ["road"]
     tagged = [parse_maxspeed_kph(v) for v in _as_list(data.get("maxspeed"))]
-    tagged_kph = [v for v in tagged if v is not None]
+    tagged_kph = sorted(v for v in tagged if v is not None)
     if tagged_kph:
-        speed, origin = sum(sorted(tagged_kph)) / len(tagged_kph), "maxspeed"
+        limit = sum(tagged_kph) / len(tagged_kph)
+        context = limit_context(limit, data, settings)
+        shares = [settings.limit_share(h, context) for h in highways]
+        speed, origin = limit * sum(shares) / len(shares), "maxspeed"
     else:
         context = edge_context(data) or settings.unknown_context
         defaults = [settings.default_speed_kph(h, context) for h in highways]
@@ -132,20 +161,106 @@ def edge_speed_kph(data: dict[str, Any], settings: NetworkSettings) -> tuple[flo
     caps = [settings.class_cap_kph.get(h) for h in highways]
     if all(c is not None for c in caps):
         speed = min(speed, max(c for c in caps if c is not None))
+    if is_roundabout(data):
+        speed = min(speed, settings.roundabout_cap_kph)
     return float(speed), origin
 
 
-def add_uk_edge_speeds(G: nx.MultiDiGraph, settings: NetworkSettings) -> nx.MultiDiGraph:
-    """Set ``speed_kph`` [km/h], ``speed_source`` and ``travel_time`` [s] on every edge.
+# Road hierarchy for junction delays: a lower rank is a more important road; links rank with
+# their road; every minor class (unclassified, residential, service...) shares the last rank.
+_CLASS_RANK = {"motorway": 0, "trunk": 1, "primary": 2, "secondary": 3, "tertiary": 4}
+_MINOR_RANK = 5
 
-    Works like OSMnx's ``add_edge_speeds(hwy_speeds=...)`` but with UK urban/rural defaults
-    and national-limit tags understood (OSMnx would read ``national`` as no value).
+
+def road_rank(data: dict[str, Any]) -> int:
+    """The edge's place in the road hierarchy: the best of its classes (order-free)."""
+    ranks = [
+        _CLASS_RANK.get(str(h).removesuffix("_link"), _MINOR_RANK)
+        for h in _as_list(data.get("highway"))
+    ]
+    return min(ranks, default=_MINOR_RANK)
+
+
+def _node_kinds(value: Any) -> list[str]:
+    """The ``highway`` values of a node (a list after simplification, else one value)."""
+    return sorted({str(v) for v in _as_list(value)})
+
+
+def node_delays_s(
+    G: nx.MultiDiGraph, settings: NetworkSettings, counts: dict[Any, int]
+) -> dict[Any, float]:
+    """The delay [s] of passing each node: its tagged kinds' delays, plus the ``through``
+    junction delay where three or more streets meet (``counts``: streets per node)."""
+    through = settings.junction_s("through")
+    out = {}
+    for node, data in G.nodes(data=True):
+        delay = sum(settings.node_delay_s.get(k, 0.0) for k in _node_kinds(data.get("highway")))
+        out[node] = delay + (through if counts.get(node, 0) >= 3 else 0.0)
+    return out
+
+
+def add_edge_delays(G: nx.MultiDiGraph, settings: NetworkSettings) -> nx.MultiDiGraph:
+    """Set ``delay_s`` [s] on every edge: node and junction delays folded into edges.
+
+    Half of each node's passing delay goes on the edges into it and half on the edges out of
+    it, so a path pays the whole delay at every node it passes through. At a junction, an edge
+    arriving from a road of lower rank than the best road there carries ``from_minor`` (give
+    way, pull out), one leaving onto a lower rank ``to_minor`` (slow and turn), and one arriving
+    at a roundabout from outside it ``roundabout_entry`` instead of ``from_minor``.
     """
+    counts = ox.stats.count_streets_per_node(G)
+    passing = node_delays_s(G, settings, counts)
+    best: dict[Any, int] = {}
+    on_roundabout: set[Any] = set()
+    for u, v, data in G.edges(data=True):
+        rank = road_rank(data)
+        for node in (u, v):
+            best[node] = min(best.get(node, _MINOR_RANK), rank)
+            if is_roundabout(data):
+                on_roundabout.add(node)
+    for u, v, data in G.edges(data=True):
+        rank, delay = road_rank(data), 0.5 * (passing[u] + passing[v])
+        if counts.get(v, 0) >= 3:
+            if v in on_roundabout and not is_roundabout(data):
+                delay += settings.junction_s("roundabout_entry")
+            elif rank > best[v]:
+                delay += settings.junction_s("from_minor")
+        if counts.get(u, 0) >= 3 and rank > best[u]:
+            delay += settings.junction_s("to_minor")
+        data["delay_s"] = float(delay)
+    return G
+
+
+def add_uk_edge_speeds(G: nx.MultiDiGraph, settings: NetworkSettings) -> nx.MultiDiGraph:
+    """Set ``speed_kph`` [km/h], ``speed_source``, ``delay_s`` [s] and ``travel_time`` [s] =
+    length / speed + delay on every edge.
+
+    Works like OSMnx's ``add_edge_speeds(hwy_speeds=...)`` plus ``add_edge_travel_times`` but
+    with UK urban/rural defaults and shares of the limit, national-limit tags understood
+    (OSMnx would read ``national`` as no value) and junction and node delays added.
+    """
+    G = add_edge_delays(G, settings)
     for _, _, data in G.edges(data=True):
         speed, origin = edge_speed_kph(data, settings)
         data["speed_kph"] = speed
         data["speed_source"] = origin
-    return ox.routing.add_edge_travel_times(G)
+        data["travel_time"] = float(data["length"]) / (speed / 3.6) + data["delay_s"]
+    return G
+
+
+def _simplify_timed(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Simplify a graph timed per OSM segment: lengths, times and delays add up along each
+    merged path; the merged edge's ``speed_kph`` is its driving speed (length over time less
+    delays) and ``speed_source`` the sorted '+'-joined sources (no list, no set order)."""
+    G = ox.simplification.simplify_graph(
+        G, edge_attr_aggs={"length": sum, "travel_time": sum, "delay_s": sum}
+    )
+    for _, _, data in G.edges(data=True):
+        driving_s = data["travel_time"] - data["delay_s"]
+        speeds = [float(v) for v in _as_list(data["speed_kph"])]
+        data["speed_kph"] = 3.6 * data["length"] / driving_s if driving_s > 0 else min(speeds)
+        data["speed_source"] = "+".join(sorted({str(v) for v in _as_list(data["speed_source"])}))
+    return G
 
 
 # ---------------------------------------------------------------------------- OSM files
@@ -244,13 +359,21 @@ def write_drivable_xml(src: Path, dst: Path, *, network_type: str = "drive") -> 
 def _finish(
     G: nx.MultiDiGraph, settings: NetworkSettings, *, source: str, digest: str
 ) -> nx.MultiDiGraph:
-    """Keep the largest strongly connected component, add speeds and travel times, stamp."""
+    """Time every OSM segment (speeds and delays), simplify, keep the largest strongly
+    connected component, stamp.
+
+    Timing the unsimplified graph gives each stretch of road its own tags (no averaging over
+    a merged edge) and sees the signals and crossings that simplification would drop; a graph
+    that arrives simplified (a download made so) is timed per merged edge instead.
+    """
     if len(G) == 0:
         raise InputError("no drivable roads found", source=source)
+    G = add_uk_edge_speeds(G, settings)
+    if not G.graph.get("simplified"):
+        G = _simplify_timed(G)
     G = ox.truncate.largest_component(G, strongly=True)
     if G.number_of_edges() == 0:
         raise InputError("no drivable roads with a two-way connection found", source=source)
-    G = add_uk_edge_speeds(G, settings)
     G.graph.update(
         homecare_source=source,
         homecare_digest=digest,
@@ -287,7 +410,7 @@ def _graph_from_drivable_xml(
 ) -> nx.MultiDiGraph:
     """Parse an XML file that holds drivable ways only with OSMnx and finish the graph."""
     try:
-        G = ox.graph_from_xml(xml_path, simplify=True, retain_all=False)
+        G = ox.graph_from_xml(xml_path, simplify=False, retain_all=False)
     except (xml.sax.SAXException, ValueError, KeyError) as exc:
         raise InputError(f"cannot build a network from this file: {exc}", source=source) from None
     return _finish(G, settings, source=source, digest=digest)
@@ -338,7 +461,7 @@ def graph_from_place(
     settings = settings or NetworkSettings()
     digest = _cache_key("place", json.dumps(query, sort_keys=True), settings)
     return _download(
-        lambda: ox.graph_from_place(query, network_type=settings.network_type, simplify=True),
+        lambda: ox.graph_from_place(query, network_type=settings.network_type, simplify=False),
         f"place {query!r}",
         settings,
         digest,
@@ -352,7 +475,7 @@ def graph_from_polygon(
     settings = settings or NetworkSettings()
     digest = _cache_key("polygon", polygon.wkb_hex, settings)
     return _download(
-        lambda: ox.graph_from_polygon(polygon, network_type=settings.network_type, simplify=True),
+        lambda: ox.graph_from_polygon(polygon, network_type=settings.network_type, simplify=False),
         "polygon",
         settings,
         digest,
@@ -376,7 +499,9 @@ def read_graph(path: Path) -> nx.MultiDiGraph:
     path = Path(path)
     try:
         G = ox.load_graphml(
-            path, edge_dtypes={"speed_source": str}, graph_dtypes={"homecare_digest": str}
+            path,
+            edge_dtypes={"speed_source": str, "delay_s": float},
+            graph_dtypes={"homecare_digest": str},
         )
     except Exception as exc:  # XML errors, missing attributes
         raise InputError(f"cannot read GraphML: {exc}", source=str(path)) from None
@@ -484,7 +609,7 @@ def network_lines(G: nx.MultiDiGraph) -> pd.DataFrame:
         rows.append(
             {
                 "path": path,
-                "highway": str(highway[0]) if highway else "road",
+                "highway": min(str(h) for h in highway) if highway else "road",
                 "speed_kph": float(data.get("speed_kph", math.nan)),
             }
         )

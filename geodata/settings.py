@@ -24,16 +24,16 @@ MPH_TO_KPH = 1.609344
 DEFAULT_URBAN_SPEEDS_KPH: dict[str, float] = {
     "motorway": 96.0,
     "motorway_link": 48.0,
-    "trunk": 48.0,
+    "trunk": 36.0,
     "trunk_link": 40.0,
-    "primary": 45.0,
+    "primary": 34.0,
     "primary_link": 40.0,
-    "secondary": 42.0,
+    "secondary": 34.0,
     "secondary_link": 35.0,
-    "tertiary": 40.0,
+    "tertiary": 34.0,
     "tertiary_link": 30.0,
-    "unclassified": 32.0,
-    "residential": 30.0,
+    "unclassified": 31.0,
+    "residential": 28.0,
     "living_street": 16.0,
     "road": 32.0,
     "busway": 30.0,
@@ -42,16 +42,16 @@ DEFAULT_URBAN_SPEEDS_KPH: dict[str, float] = {
 DEFAULT_RURAL_SPEEDS_KPH: dict[str, float] = {
     "motorway": 105.0,
     "motorway_link": 64.0,
-    "trunk": 88.0,
+    "trunk": 82.0,
     "trunk_link": 56.0,
-    "primary": 80.0,
+    "primary": 77.0,
     "primary_link": 48.0,
-    "secondary": 72.0,
+    "secondary": 64.0,
     "secondary_link": 45.0,
-    "tertiary": 64.0,
+    "tertiary": 56.0,
     "tertiary_link": 40.0,
-    "unclassified": 48.0,
-    "residential": 32.0,
+    "unclassified": 40.0,
+    "residential": 30.0,
     "living_street": 16.0,
     "road": 40.0,
     "busway": 30.0,
@@ -66,6 +66,64 @@ DEFAULT_CLASS_CAP_KPH: dict[str, float] = {
     "service": 32.0,
     "road": 48.0,
 }
+# Free-flow speed as a share of a tagged speed limit, by class, in each setting (assumption:
+# drivers average below the limit over a whole link because of bends, junctions, villages and
+# other traffic; reasoned value by value in configs/network.toml). Links take their own key.
+DEFAULT_URBAN_LIMIT_SHARE: dict[str, float] = {
+    "motorway": 0.90,
+    "motorway_link": 0.70,
+    "trunk": 0.75,
+    "trunk_link": 0.70,
+    "primary": 0.7,
+    "primary_link": 0.70,
+    "secondary": 0.7,
+    "secondary_link": 0.70,
+    "tertiary": 0.7,
+    "tertiary_link": 0.70,
+    "unclassified": 0.65,
+    "residential": 0.65,
+    "living_street": 0.60,
+    "road": 0.70,
+    "busway": 0.70,
+    "service": 0.50,
+}
+DEFAULT_RURAL_LIMIT_SHARE: dict[str, float] = {
+    "motorway": 0.92,
+    "motorway_link": 0.70,
+    "trunk": 0.85,
+    "trunk_link": 0.70,
+    "primary": 0.80,
+    "primary_link": 0.70,
+    "secondary": 0.75,
+    "secondary_link": 0.70,
+    "tertiary": 0.70,
+    "tertiary_link": 0.65,
+    "unclassified": 0.60,
+    "residential": 0.60,
+    "living_street": 0.50,
+    "road": 0.60,
+    "busway": 0.60,
+    "service": 0.50,
+}
+# Delay [s] for passing a node tagged highway=<kind> (assumption, see configs/network.toml).
+DEFAULT_NODE_DELAY_S: dict[str, float] = {
+    "traffic_signals": 10.0,
+    "crossing": 1.5,
+    "give_way": 3.0,
+    "stop": 6.0,
+    "mini_roundabout": 5.0,
+}
+# Delay [s] at junctions (nodes where three or more streets meet), by movement (assumption):
+# ``through`` every junction passed; ``from_minor`` arriving from a lower-class road than the
+# best road there (give way and pull out); ``to_minor`` leaving the best road for a lower-class
+# one (slow down and turn); ``roundabout_entry`` arriving at a roundabout from outside it.
+DEFAULT_JUNCTION_DELAY_S: dict[str, float] = {
+    "through": 2.0,
+    "from_minor": 6.0,
+    "to_minor": 3.0,
+    "roundabout_entry": 4.0,
+}
+JUNCTION_MOVEMENTS = tuple(DEFAULT_JUNCTION_DELAY_S)
 # Kerb-to-door allowance [min] by call type: parking and walking to the door (assumption).
 DEFAULT_KERB_TO_DOOR_MIN: dict[str, float] = {
     "morning": 3.0,
@@ -79,9 +137,15 @@ CONTEXTS = ("urban", "rural")
 
 
 def _frozen_speeds(
-    value: Mapping[str, Any], base: Mapping[str, float], name: str, source: str
+    value: Mapping[str, Any],
+    base: Mapping[str, float],
+    name: str,
+    source: str,
+    *,
+    allow_zero: bool = False,
 ) -> tuple[MappingProxyType, list[Problem]]:
-    """Merge ``value`` over ``base`` and check every speed is a positive finite number."""
+    """Merge ``value`` over ``base`` and check every value is a positive finite number (or zero
+    too, with ``allow_zero``: delays)."""
     merged: dict[str, float] = dict(base)
     problems: list[Problem] = []
     if not isinstance(value, Mapping):
@@ -90,8 +154,11 @@ def _frozen_speeds(
     for key, speed in value.items():
         if isinstance(speed, bool) or not isinstance(speed, int | float):
             problems.append(Problem(source, None, f"{name}.{key}", f"not a number: {speed!r}"))
-        elif not math.isfinite(speed) or speed <= 0:
-            problems.append(Problem(source, None, f"{name}.{key}", f"must be > 0, got {speed!r}"))
+        elif not math.isfinite(speed) or speed < 0 or (speed == 0 and not allow_zero):
+            sign = ">=" if allow_zero else ">"
+            problems.append(
+                Problem(source, None, f"{name}.{key}", f"must be {sign} 0, got {speed!r}")
+            )
         else:
             merged[str(key)] = float(speed)
     return MappingProxyType(dict(sorted(merged.items()))), problems
@@ -125,44 +192,78 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _table(default: Mapping[str, float]) -> Any:
+    """A dataclass field holding a read-only copy of ``default``, keys sorted."""
+    return field(default_factory=lambda: MappingProxyType(dict(sorted(default.items()))))
+
+
 @dataclass(frozen=True)
 class NetworkSettings:
-    """How a drivable network is built from OSM and how fast each edge is driven.
+    """How a drivable network is built from OSM and how long each edge takes to drive.
 
-    Speeds [km/h]: an edge's OSM ``maxspeed`` is used where tagged (``mph`` converted,
-    ``national`` = 60 mph, ``GB:nsl_dual`` = 70 mph); otherwise the default for its highway
-    class in its context. An edge is ``urban`` when OSM says so (``lit=yes``, i.e. a UK
-    restricted road, or a ``maxspeed:type``/``source:maxspeed``/``zone:traffic`` naming an urban
-    zone), ``rural`` when OSM says so (national speed limit tags), and ``unknown_context``
-    otherwise. Every speed is then capped by ``class_cap_kph`` for its class.
+    Speeds [km/h]: where OSM tags an edge's ``maxspeed`` (``mph`` converted, ``national`` =
+    60 mph, ``GB:nsl_dual`` = 70 mph), the limit times the free-flow share for its class in its
+    setting (``urban_limit_share``/``rural_limit_share``; a limit of 30 mph or less is urban, of
+    50 mph or more rural, in between the tags decide). Otherwise the default speed for its
+    class in its context: ``urban`` when OSM says so (``lit=yes``, i.e. a UK restricted road,
+    or a ``maxspeed:type``/``source:maxspeed``/``zone:traffic`` naming an urban zone),
+    ``rural`` when OSM says so (national speed limit tags), ``unknown_context`` otherwise.
+    Every speed is then capped by ``class_cap_kph`` for its class, and by
+    ``roundabout_cap_kph`` on roundabouts.
+
+    Delays [s], added to the edges' ``travel_time``: ``node_delay_s`` for passing a node
+    tagged ``highway=<kind>`` (signals, crossings, give-way and stop signs, mini-roundabouts),
+    and ``junction_delay_s`` at nodes where three or more streets meet, by movement (see
+    ``DEFAULT_JUNCTION_DELAY_S``).
     """
 
     network_type: str = "drive"
-    urban_speeds_kph: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType(dict(sorted(DEFAULT_URBAN_SPEEDS_KPH.items())))
-    )
-    rural_speeds_kph: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType(dict(sorted(DEFAULT_RURAL_SPEEDS_KPH.items())))
-    )
-    class_cap_kph: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType(dict(sorted(DEFAULT_CLASS_CAP_KPH.items())))
-    )
+    urban_speeds_kph: Mapping[str, float] = _table(DEFAULT_URBAN_SPEEDS_KPH)
+    rural_speeds_kph: Mapping[str, float] = _table(DEFAULT_RURAL_SPEEDS_KPH)
+    class_cap_kph: Mapping[str, float] = _table(DEFAULT_CLASS_CAP_KPH)
+    urban_limit_share: Mapping[str, float] = _table(DEFAULT_URBAN_LIMIT_SHARE)
+    rural_limit_share: Mapping[str, float] = _table(DEFAULT_RURAL_LIMIT_SHARE)
+    node_delay_s: Mapping[str, float] = _table(DEFAULT_NODE_DELAY_S)
+    junction_delay_s: Mapping[str, float] = _table(DEFAULT_JUNCTION_DELAY_S)
     unknown_context: str = "rural"
     fallback_speed_kph: float = 40.0
+    fallback_limit_share: float = 0.70
+    roundabout_cap_kph: float = 40.0
 
     _SPEED_TABLES: ClassVar[tuple[str, ...]] = (
         "urban_speeds_kph",
         "rural_speeds_kph",
         "class_cap_kph",
+        "urban_limit_share",
+        "rural_limit_share",
     )
+    _DELAY_TABLES: ClassVar[tuple[str, ...]] = ("node_delay_s", "junction_delay_s")
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         src = "NetworkSettings"
-        for name in self._SPEED_TABLES:
-            frozen, found = _frozen_speeds(getattr(self, name), {}, name, src)
+        for name in self._SPEED_TABLES + self._DELAY_TABLES:
+            frozen, found = _frozen_speeds(
+                getattr(self, name), {}, name, src, allow_zero=name in self._DELAY_TABLES
+            )
             object.__setattr__(self, name, frozen)
             problems += found
+        for name in ("urban_limit_share", "rural_limit_share"):
+            problems += [
+                Problem(src, None, f"{name}.{key}", f"a share of the limit must be <= 1.2, got {v}")
+                for key, v in getattr(self, name).items()
+                if v > 1.2
+            ]
+        problems += [
+            Problem(
+                src,
+                None,
+                f"junction_delay_s.{key}",
+                f"unknown movement (known: {', '.join(JUNCTION_MOVEMENTS)})",
+            )
+            for key in self.junction_delay_s
+            if key not in JUNCTION_MOVEMENTS
+        ]
         if self.network_type not in NETWORK_TYPES:
             problems.append(
                 Problem(
@@ -181,9 +282,8 @@ class NetworkSettings:
                     f"must be one of {CONTEXTS}, got {self.unknown_context!r}",
                 )
             )
-        _check_number(
-            problems, src, "fallback_speed_kph", self.fallback_speed_kph, minimum=0.0, strict=True
-        )
+        for name in ("fallback_speed_kph", "fallback_limit_share", "roundabout_cap_kph"):
+            _check_number(problems, src, name, getattr(self, name), minimum=0.0, strict=True)
         if problems:
             raise InputError(problems)
 
@@ -199,18 +299,33 @@ class NetworkSettings:
         table = self.urban_speeds_kph if context == "urban" else self.rural_speeds_kph
         return float(table.get(highway, self.fallback_speed_kph))
 
+    def limit_share(self, highway: str, context: str) -> float:
+        """The share of a tagged limit driven on ``highway`` in ``context`` (free flow)."""
+        table = self.urban_limit_share if context == "urban" else self.rural_limit_share
+        return float(table.get(highway, self.fallback_limit_share))
+
+    def junction_s(self, movement: str) -> float:
+        """The junction delay [s] of ``movement`` (0 where the table leaves it out)."""
+        return float(self.junction_delay_s.get(movement, 0.0))
+
     @classmethod
     def from_dict(
         cls, d: Mapping[str, Any], *, source: str = "network settings"
     ) -> NetworkSettings:
-        """Build from a plain dict (e.g. the ``[network]`` TOML table); speed tables given
-        there update the defaults class by class. Unknown keys raise InputError naming them."""
+        """Build from a plain dict (e.g. the ``[network]`` TOML table); tables given there
+        update the defaults key by key. Unknown keys raise InputError naming them."""
         problems = _unknown_keys(cls, d, source)
         kwargs: dict[str, Any] = {}
         defaults = cls()
         for key, value in d.items():
-            if key in cls._SPEED_TABLES:
-                merged, found = _frozen_speeds(value, getattr(defaults, key), key, source)
+            if key in cls._SPEED_TABLES + cls._DELAY_TABLES:
+                merged, found = _frozen_speeds(
+                    value,
+                    getattr(defaults, key),
+                    key,
+                    source,
+                    allow_zero=key in cls._DELAY_TABLES,
+                )
                 problems += found
                 kwargs[key] = merged
             elif not key.startswith("_") and key in {f.name for f in fields(cls)}:

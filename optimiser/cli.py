@@ -65,6 +65,39 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lat_lon(text: str) -> tuple[float, float]:
+    """'LAT,LON' in degrees -> (lat, lon); argparse reports anything else."""
+    try:
+        lat, lon = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON in degrees, got {text!r}") from None
+    if not (abs(lat) <= 90 and abs(lon) <= 180):
+        raise argparse.ArgumentTypeError(f"LAT,LON out of range: {text!r}")
+    return lat, lon
+
+
+def _cmd_travel(args: argparse.Namespace) -> int:
+    from optimiser import service
+
+    (from_lat, from_lon), (to_lat, to_lon) = args.from_point, args.to_point
+    trip = service.travel_between(
+        from_lat,
+        from_lon,
+        to_lat,
+        to_lon,
+        network=args.network,
+        progress=_progress(not args.quiet),
+    )
+    print(f"from {from_lat:.6f},{from_lon:.6f} to {to_lat:.6f},{to_lon:.6f}")
+    print(
+        f"door to door: {trip.minutes:.1f} min, {trip.km:.2f} km "
+        f"(roads {trip.network_min:.1f} min; access legs {trip.access_m[0]:.0f} m + "
+        f"{trip.access_m[1]:.0f} m; kerb to door {trip.kerb_to_door_min:.1f} min)"
+    )
+    print(f"RESULT minutes={trip.minutes:.2f} km={trip.km:.3f}")
+    return 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -99,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
         "source", nargs="?", default=None, help="extract path or place name [demo extract]"
     )
     network.set_defaults(func=_cmd_network)
+
+    travel = sub.add_parser(
+        "travel", help="door-to-door minutes and km of one trip, as the optimiser counts them"
+    )
+    travel.add_argument(
+        "--from", dest="from_point", type=_lat_lon, required=True, metavar="LAT,LON"
+    )
+    travel.add_argument("--to", dest="to_point", type=_lat_lon, required=True, metavar="LAT,LON")
+    travel.add_argument("--network", default=None, help="OSM extract or GraphML [demo extract]")
+    travel.set_defaults(func=_cmd_travel)
 
     app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)

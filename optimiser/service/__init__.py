@@ -38,6 +38,7 @@ from optimiser.service.areas import (
     load_network_for,
     load_user_area,
     network_summary,
+    travel_between,
     travel_estimate_params,
 )
 from optimiser.service.brokerage import read_packages_upload, suggest_providers
@@ -87,6 +88,7 @@ __all__ = [
     "run_demo",
     "run_scenario",
     "suggest_providers",
+    "travel_between",
     "travel_estimate_params",
     "write_result",
     "zone_polygons",

@@ -24,6 +24,7 @@ from geodata.network import OSM_ATTRIBUTION, load_network, network_lines
 from geodata.settings import TravelSettings
 from geodata.snapping import SnapIndex, SnappedPoints, snap_points
 from geodata.travel import NetworkArrays, travel_matrix
+from geodata.trips import Trip, trip_between
 from optimiser.data import config as cfgmod
 from optimiser.data import locations, tables
 from optimiser.data.domain import Package, PackageStatus, Provider, Zone, ZoneKind
@@ -388,3 +389,20 @@ def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progr
     if cfg.zones is None:
         return area
     return dataclasses.replace(area, zone_table=read_demo_zone_table(cfg.zones, area.areas))
+
+
+def travel_between(
+    from_lat: float,
+    from_lon: float,
+    to_lat: float,
+    to_lon: float,
+    *,
+    network: str | Path | None = None,
+    progress: Progress = no_progress,
+) -> Trip:
+    """``homecare travel``: the door-to-door trip between two points (minutes and km), defined
+    as in the product's travel matrices (access legs + road network + kerb-to-door allowance of
+    a call of unknown type), on ``network`` (default: the demo network), configs/network.toml."""
+    graph = load_network_for(network, progress=progress)
+    _, travel_settings = cfgmod.network_settings(None)
+    return trip_between(graph, from_lat, from_lon, to_lat, to_lon, settings=travel_settings)

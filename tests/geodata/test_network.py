@@ -80,20 +80,82 @@ def test_parse_maxspeed(raw: str, kph: float | None) -> None:
 
 
 def test_tiny_speed_rules(tiny: nx.MultiDiGraph) -> None:
-    """Each spoke's speed follows its rule: tag, urban default, class cap, rural default."""
+    """Each spoke's speed follows its rule: share of the tag, urban default, rural default."""
     cases = {
-        NORTH: (30 * MPH_TO_KPH, "maxspeed"),  # primary tagged 30 mph
-        SOUTH: (30.0, "urban"),  # residential, lit=yes -> urban residential default
-        EAST: (64.0, "maxspeed"),  # lane tagged national (96.6) capped at 64 for unclassified
-        WEST: (64.0, "rural"),  # untagged tertiary, unknown context -> rural default
-        SOUTH_WEST: (88.0, "rural"),  # trunk with maxspeed:type GB:nsl_dual -> rural default
+        NORTH: (30 * MPH_TO_KPH * 0.70, "maxspeed"),  # primary tagged 30 mph: urban share 0.70
+        SOUTH: (28.0, "urban"),  # residential, lit=yes -> urban residential default
+        EAST: (60 * MPH_TO_KPH * 0.60, "maxspeed"),  # lane tagged national: rural share 0.60
+        WEST: (56.0, "rural"),  # untagged tertiary, unknown context -> rural default
+        SOUTH_WEST: (82.0, "rural"),  # trunk with maxspeed:type GB:nsl_dual -> rural default
     }
     for node, (kph, origin) in cases.items():
         for u, v in ((HUB, node), (node, HUB)):
             data = _edge(tiny, u, v)
             assert data["speed_kph"] == pytest.approx(kph), (u, v)
             assert data["speed_source"] == origin, (u, v)
-            assert data["travel_time"] == pytest.approx(data["length"] / (kph / 3.6))
+            assert data["travel_time"] == pytest.approx(
+                data["length"] / (kph / 3.6) + data["delay_s"]
+            )
+
+
+def test_class_cap_still_binds_a_tagged_lane() -> None:
+    """A lane tagged 70 mph would be driven at 0.6 x 113 = 68 km/h; the lane cap holds it at 64."""
+    data = {"highway": "unclassified", "maxspeed": "70 mph"}
+    assert network.edge_speed_kph(data, NetworkSettings()) == (64.0, "maxspeed")
+
+
+def test_junction_delays_follow_the_road_hierarchy(tiny: nx.MultiDiGraph) -> None:
+    """At the hub (six streets; the trunk is the best road) a spoke of lower class pays the
+    give-way delay arriving and the turn-off delay leaving; the trunk pays neither, and every
+    spoke pays half of the hub's through-junction delay each way (its far end is a dead end)."""
+    delays = NetworkSettings().junction_delay_s
+    half = delays["through"] / 2
+    assert _edge(tiny, NORTH, HUB)["delay_s"] == pytest.approx(half + delays["from_minor"])
+    assert _edge(tiny, HUB, NORTH)["delay_s"] == pytest.approx(half + delays["to_minor"])
+    assert _edge(tiny, SOUTH_WEST, HUB)["delay_s"] == pytest.approx(half)
+    assert _edge(tiny, HUB, SOUTH_WEST)["delay_s"] == pytest.approx(half)
+
+
+def _straight_road(**signal_tags: str) -> nx.MultiDiGraph:
+    """A 2 km two-way tertiary road A-B-C, the middle node B carrying ``signal_tags``."""
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for node, lat in ((1, 52.650), (2, 52.659), (3, 52.668)):
+        G.add_node(node, x=-0.7, y=lat)
+    G.nodes[2].update(signal_tags)
+    for u, v in ((1, 2), (2, 3)):
+        for a, b in ((u, v), (v, u)):
+            G.add_edge(a, b, highway="tertiary", length=1000.0, maxspeed="60 mph")
+    return G
+
+
+def test_tagged_node_delay_is_paid_once_per_pass() -> None:
+    """A traffic signal mid-road adds its delay once to a trip through it (half on the edge
+    in, half on the edge out), and nothing to a road without one."""
+    settings = NetworkSettings()
+    plain = network.add_uk_edge_speeds(_straight_road(), settings)
+    signals = network.add_uk_edge_speeds(_straight_road(highway="traffic_signals"), settings)
+
+    def trip_s(G: nx.MultiDiGraph) -> float:
+        return G.edges[1, 2, 0]["travel_time"] + G.edges[2, 3, 0]["travel_time"]
+
+    assert trip_s(signals) - trip_s(plain) == pytest.approx(
+        settings.node_delay_s["traffic_signals"]
+    )
+    assert plain.edges[1, 2, 0]["delay_s"] == 0.0
+
+
+def test_simplified_edge_adds_up_its_segments() -> None:
+    """Simplifying the timed road keeps total time and length and the driving speed."""
+    settings = NetworkSettings()
+    G = network.add_uk_edge_speeds(_straight_road(highway="traffic_signals"), settings)
+    S = network._simplify_timed(G.copy())
+    (edge,) = [d for u, v, d in S.edges(data=True) if (u, v) == (1, 3)]
+    assert edge["length"] == pytest.approx(2000.0)
+    assert edge["travel_time"] == pytest.approx(
+        G.edges[1, 2, 0]["travel_time"] + G.edges[2, 3, 0]["travel_time"]
+    )
+    assert edge["speed_kph"] == pytest.approx(60 * MPH_TO_KPH * 0.70)
+    assert edge["speed_source"] == "maxspeed"
 
 
 def test_merged_edge_speed_does_not_depend_on_list_order() -> None:
@@ -138,7 +200,7 @@ def test_urban_default_when_unknown_context_is_urban(test_data: Path) -> None:
     G = graph_from_xml(
         test_data / "tiny_speeds.osm", settings=NetworkSettings(unknown_context="urban")
     )
-    assert _edge(G, HUB, WEST)["speed_kph"] == pytest.approx(40.0)
+    assert _edge(G, HUB, WEST)["speed_kph"] == pytest.approx(34.0)
 
 
 # ---------------------------------------------------------------------------- formats, cache
@@ -191,7 +253,7 @@ def test_cache_key_follows_file_content(test_data: Path, tmp_path: Path) -> None
     src.write_text(src.read_text().replace('v="30 mph"', 'v="20 mph"'))
     G = load_network(src, cache_dir=tmp_path / "cache")
     assert len(list((tmp_path / "cache").iterdir())) == 2
-    assert _edge(G, HUB, NORTH)["speed_kph"] == pytest.approx(20 * MPH_TO_KPH)
+    assert _edge(G, HUB, NORTH)["speed_kph"] == pytest.approx(20 * MPH_TO_KPH * 0.70)
 
 
 def test_place_download_path_is_finished_and_cached(
@@ -199,7 +261,7 @@ def test_place_download_path_is_finished_and_cached(
 ) -> None:
     """A place name goes through OSMnx's download (stubbed offline here) and the same finishing
     and cache as files: speeds, largest strongly connected component, one GraphML file."""
-    raw = ox.graph_from_xml(test_data / "tiny_speeds.osm", retain_all=True)
+    raw = ox.graph_from_xml(test_data / "tiny_speeds.osm", simplify=False, retain_all=True)
     calls = []
 
     def fake_download(query: str, **kwargs: object) -> nx.MultiDiGraph:
@@ -208,7 +270,7 @@ def test_place_download_path_is_finished_and_cached(
 
     monkeypatch.setattr(ox, "graph_from_place", fake_download)
     G = load_network("Nowhere, England", cache_dir=tmp_path)
-    assert calls == [("Nowhere, England", {"network_type": "drive", "simplify": True})]
+    assert calls == [("Nowhere, England", {"network_type": "drive", "simplify": False})]
     assert nx.is_strongly_connected(G)
     assert all("travel_time" in d for _, _, d in G.edges(data=True))
     load_network("Nowhere, England", cache_dir=tmp_path)
@@ -298,10 +360,11 @@ def test_rutland_network(rutland: nx.MultiDiGraph, rutland_pbf: Path) -> None:
 
 
 def test_rutland_uses_uk_maxspeed_tags(rutland: nx.MultiDiGraph) -> None:
-    """Tagged mph limits are read as mph: the A1 dual carriageway runs at 70 mph."""
+    """Tagged mph limits are read as mph: the A1 dual carriageway (70 mph) is driven at the
+    rural trunk share of it, 0.85 x 70 mph (a km/h reading would give 0.85 x 70 km/h)."""
     a1 = [d for _, _, d in rutland.edges(data=True) if d.get("ref") == "A1" and d.get("maxspeed")]
     assert a1
-    assert max(d["speed_kph"] for d in a1) == pytest.approx(70 * MPH_TO_KPH)
+    assert max(d["speed_kph"] for d in a1) == pytest.approx(70 * MPH_TO_KPH * 0.85)
 
 
 def test_network_lines_for_the_base_map(rutland: nx.MultiDiGraph) -> None:

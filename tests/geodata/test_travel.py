@@ -17,15 +17,22 @@ from hypothesis import strategies as st
 
 from geodata.errors import InputError
 from geodata.network import load_network
-from geodata.settings import MPH_TO_KPH, TravelSettings
+from geodata.settings import MPH_TO_KPH, NetworkSettings, TravelSettings
 from geodata.snapping import SnappedPoints, snap_points
 from geodata.travel import NetworkArrays, node_matrix, travel_matrix
 
 HUB, NORTH, SOUTH, EAST, WEST = 1, 2, 3, 4, 5
 # Great-circle length of 0.009 degrees of latitude on OSMnx's 6,371,009 m sphere [m].
 SPOKE_M = 0.009 * math.pi / 180 * 6_371_009
-NORTH_S = SPOKE_M / (30 * MPH_TO_KPH / 3.6)  # primary tagged 30 mph
-SOUTH_S = SPOKE_M / (30.0 / 3.6)  # lit residential: urban default 30 km/h
+# Junction delays at the hub, whose best road is the trunk: a spoke of lower class arriving
+# gives way (from_minor), leaving turns off (to_minor), both pay half the through delay.
+_JUNCTION_S = NetworkSettings().junction_delay_s
+ARRIVE_S = _JUNCTION_S["through"] / 2 + _JUNCTION_S["from_minor"]
+LEAVE_S = _JUNCTION_S["through"] / 2 + _JUNCTION_S["to_minor"]
+# primary tagged 30 mph, driven at the urban share 0.70 of it; north -> hub arrives
+NORTH_S = SPOKE_M / (30 * MPH_TO_KPH * 0.70 / 3.6) + ARRIVE_S
+# lit residential: urban default 28 km/h; hub -> south leaves
+SOUTH_S = SPOKE_M / (28.0 / 3.6) + LEAVE_S
 TRAVEL = TravelSettings()
 
 
@@ -71,7 +78,8 @@ def _at_nodes(G: nx.MultiDiGraph, nodes: list[int], prefix: str = "n") -> Snappe
 
 
 def test_tiny_network_times_are_known(tiny: nx.MultiDiGraph) -> None:
-    """North -> south goes through the hub: 1 km at 30 mph then 1 km at 30 km/h."""
+    """North -> south goes through the hub: 1 km at 0.7 x 30 mph, the hub's junction delays,
+    then 1 km at 28 km/h; south -> north pays the same delays the other way round."""
     seconds = node_matrix(tiny, [NORTH, SOUTH], [SOUTH, HUB, NORTH])
     assert seconds[0, 0] == pytest.approx(NORTH_S + SOUTH_S, rel=1e-9)
     assert seconds[0, 1] == pytest.approx(NORTH_S, rel=1e-9)
