@@ -65,6 +65,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from optimiser import parallel, sweep
+    from optimiser.sweep.report import summary_table
+
+    spec = sweep.read_sweep(Path(args.sweep))
+    out = Path(args.out) if args.out else spec.out or Path("results") / "sweep" / spec.name
+    with parallel.make_runner(
+        scheduler=args.scheduler, workers=args.workers, inline=args.inline
+    ) as runner:
+        run = sweep.run_sweep(spec, runner, out, quiet=args.quiet)
+    print(
+        f"Sweep {spec.name}: {run.total} tasks, {run.computed} computed now, "
+        f"{run.skipped} already done, {run.failed} failed ({run.wall_s:.1f} s)"
+    )
+    if not run.table.empty:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(summary_table(run.table, spec.parameters).to_string(index=False))
+    print(f"\nResults in {out} (results.parquet, summary.csv, charts/)")
+    return 1 if run.failed else 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -99,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
         "source", nargs="?", default=None, help="extract path or place name [demo extract]"
     )
     network.set_defaults(func=_cmd_network)
+
+    sweep = sub.add_parser(
+        "sweep", help="run many variants of a scenario (a grid or a list) as parallel tasks"
+    )
+    sweep.add_argument("sweep", help="sweep TOML file, e.g. configs/sweep_demo.toml")
+    sweep.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (tcp://HOST:8786)"
+    )
+    sweep.add_argument(
+        "--workers", type=int, default=None, help="local worker processes [one per CPU]"
+    )
+    sweep.add_argument("--inline", action="store_true", help="run in this process, no Dask")
+    sweep.add_argument("--out", default=None, help="output folder [results/sweep/<name>]")
+    sweep.set_defaults(func=_cmd_sweep)
 
     app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)

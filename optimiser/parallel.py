@@ -35,6 +35,7 @@ __all__ = [
     "Runner",
     "Task",
     "TaskOutcome",
+    "make_runner",
     "run_guarded",
 ]
 
@@ -257,3 +258,15 @@ class DaskRunner:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def make_runner(
+    *, scheduler: str | None = None, workers: int | None = None, inline: bool = False
+) -> InlineRunner | DaskRunner:
+    """The runner a command line asks for: inline, an existing scheduler, or a local cluster
+    of ``workers`` processes (default: one per CPU)."""
+    if inline:
+        return InlineRunner()
+    if scheduler is not None:
+        return DaskRunner(scheduler=scheduler)
+    return DaskRunner(n_workers=workers or os.cpu_count() or 1)
