@@ -168,7 +168,11 @@ class DaskRunner:
                     n_workers=n_workers,
                     threads_per_worker=threads_per_worker,
                     processes=True,
-                    dashboard_address=None,
+                    host="127.0.0.1",
+                    # no dashboard; the scheduler's own HTTP routes on a free port, so two
+                    # clusters on one machine never fight over the default 8787
+                    dashboard_address=":0",
+                    scheduler_kwargs={"dashboard": False},
                     worker_dashboard_address=None,
                     silence_logs=logging.ERROR,
                 )

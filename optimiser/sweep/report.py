@@ -44,16 +44,18 @@ def _label(value: object) -> str:
 
 
 def write_charts(table: pd.DataFrame, parameters: Sequence[str], folder: str | Path) -> list[Path]:
-    """One PNG per chart in ``CHARTS``: the figure against the first parameter that varies,
-    one line per combination of the others (failed tasks left out and counted in the title)."""
+    """One PNG per chart in ``CHARTS``: the figure against the first numeric parameter that
+    varies (else the first that varies), one line per combination of the others; failed
+    tasks are left out and counted in the title."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     varying = [p for p in parameters if p in table and table[p].astype(str).nunique() > 1]
     ok = table[table["status"] == "ok"] if "status" in table else table
     if ok.empty:
         return []
-    x_param = varying[0] if varying else "variant"
-    series = varying[1:]
+    numeric = [p for p in varying if pd.api.types.is_numeric_dtype(ok[p])]
+    x_param = (numeric or varying or ["variant"])[0]
+    series = [p for p in varying if p != x_param]
     xs = sorted(ok[x_param].unique(), key=lambda v: (isinstance(v, str), v))
     positions = {v: n for n, v in enumerate(xs)}
     paths = []

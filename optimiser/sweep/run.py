@@ -189,12 +189,16 @@ def plan_tasks(
     runner: Runner,
     *,
     progress: Callable[[float, str], None] | None = None,
+    area_cache: dict[str, service.AreaData] | None = None,
 ) -> list[PlannedTask]:
     """Load each distinct area once, ship it with ``runner.share``, and key every variant.
 
     Variants whose resolved inputs are identical give one task (the first variant's index).
+    ``area_cache`` (in memory, keyed by the area's inputs) lets repeated runs of one sweep in a
+    process (tests, benchmarks) load each area once.
     """
     say = progress or (lambda _f, _m: None)
+    cache = area_cache if area_cache is not None else {}
     areas: dict[str, tuple[Any, str, service.AreaData]] = {}
     zone_tables: dict[Path, pd.DataFrame] = {}
     planned: dict[str, PlannedTask] = {}
@@ -203,8 +207,10 @@ def plan_tasks(
         cfg = variant.config
         group = _digest({k: getattr(cfg, k) for k in _AREA_INPUTS})
         if group not in areas:
-            say(0.0, f"loading the area of variant {variant.index} ({cfg.area or 'area'})")
-            area = service.area_for_config(cfg)
+            if group not in cache:
+                say(0.0, f"loading the area of variant {variant.index} ({cfg.area or 'area'})")
+                cache[group] = service.area_for_config(cfg)
+            area = cache[group]
             areas[group] = (runner.share(_shippable(area)), _area_digest(area), area)
         handle, area_digest, area = areas[group]
         zone_table = None
@@ -349,6 +355,7 @@ def run_sweep(
     *,
     stream: TextIO | None = None,
     quiet: bool = False,
+    area_cache: dict[str, service.AreaData] | None = None,
 ) -> SweepRun:
     """A whole sweep: plan, run what is not done, then ``results.parquet``, ``summary.csv``
     and the charts in ``out_dir`` (``charts/*.png``)."""
@@ -360,7 +367,7 @@ def run_sweep(
         if not quiet:
             print(message, file=stream, flush=True)
 
-    planned = plan_tasks(spec, runner, progress=say)
+    planned = plan_tasks(spec, runner, progress=say, area_cache=area_cache)
     run = run_planned(planned, runner, out_dir, stream=stream, quiet=quiet)
     if not run.table.empty:
         write_results(run.table, out_dir)

@@ -129,15 +129,14 @@ def sweep_from_toml(text: str, *, base_dir: str | os.PathLike[str], source_name:
 
     shared = _flatten(doc.get("set", {})) if isinstance(doc.get("set", {}), dict) else {}
     grid = _flatten(doc.get("grid", {})) if isinstance(doc.get("grid", {}), dict) else {}
-    for key, values in grid.items():
+    for key, values in list(grid.items()):
         if not isinstance(values, list) or not values:
             add(f"grid.{key}", f"expected a non-empty list of values, got {values!r}")
+            del grid[key]
     listed = doc.get("variants", [{}])
     if not isinstance(listed, list) or not all(isinstance(v, dict) for v in listed):
         add("variants", "expected a list of tables [[variants]]")
         listed = [{}]
-    if problems:
-        raise ConfigError(problems)
 
     # Which table of the sweep file each override key came from, to locate its problems.
     origin: dict[str, str] = {k: f"set.{k}" for k in shared}
