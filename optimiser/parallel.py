@@ -29,8 +29,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from optimiser.errors import HomecareError
+
 __all__ = [
     "DaskRunner",
+    "EngineError",
     "InlineRunner",
     "Runner",
     "Task",
@@ -38,6 +41,10 @@ __all__ = [
     "make_runner",
     "run_guarded",
 ]
+
+
+class EngineError(HomecareError):
+    """The parallel engine cannot be used as asked (workers that would spill to disk)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,7 @@ class DaskRunner:
             if any(f not in (False, None) for f in fractions)
         }
         if spilling:
-            raise RuntimeError(
+            raise EngineError(
                 f"Dask workers {sorted(spilling)} would spill task data to disk; start them "
                 "with DASK_DISTRIBUTED__WORKER__MEMORY__TARGET=False and "
                 "DASK_DISTRIBUTED__WORKER__MEMORY__SPILL=False"

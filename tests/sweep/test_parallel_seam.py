@@ -17,7 +17,7 @@ from optimiser.data.domain import (
 )
 from optimiser.models.carer_rounds import RoundsOptions, plan_rounds
 from optimiser.models.instance import build_instance
-from optimiser.parallel import NO_SPILL, DaskRunner, InlineRunner, Task
+from optimiser.parallel import NO_SPILL, DaskRunner, EngineError, InlineRunner, Task
 
 
 def weighted_sum(shared: np.ndarray, i: int) -> float:
@@ -97,7 +97,7 @@ def test_a_scheduler_whose_workers_spill_is_refused() -> None:
         dashboard_address=":0",
         scheduler_kwargs={"dashboard": False},
     )
-    with spilling as cluster, pytest.raises(RuntimeError, match="MEMORY__SPILL=False"):
+    with spilling as cluster, pytest.raises(EngineError, match="MEMORY__SPILL=False"):
         DaskRunner(scheduler=cluster.scheduler_address)
 
 
