@@ -127,8 +127,14 @@ def sweep_from_toml(text: str, *, base_dir: str | os.PathLike[str], source_name:
     out_text = head.get("out")
     out = _path(out_text, base_dir) if isinstance(out_text, str) else None
 
-    shared = _flatten(doc.get("set", {})) if isinstance(doc.get("set", {}), dict) else {}
-    grid = _flatten(doc.get("grid", {})) if isinstance(doc.get("grid", {}), dict) else {}
+    tables: dict[str, dict[str, Any]] = {}
+    for name in ("set", "grid"):
+        value = doc.get(name, {})
+        if not isinstance(value, dict):
+            add(name, f"expected a table [{name}], got {type(value).__name__}")
+            value = {}
+        tables[name] = _flatten(value)
+    shared, grid = tables["set"], tables["grid"]
     for key, values in list(grid.items()):
         if not isinstance(values, list) or not values:
             add(f"grid.{key}", f"expected a non-empty list of values, got {values!r}")

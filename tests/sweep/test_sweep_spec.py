@@ -118,3 +118,16 @@ def test_override_paths_are_relative_to_the_sweep_file(tmp_path) -> None:
     assert spec.variants[0].config.zones == tmp_path / "zones_a.csv"
     missing = _problems(_sweep(tmp_path, '[grid]\ninputs.zones = ["nowhere.csv"]\n'))
     assert any("grid.inputs.zones" in p and "file not found" in p for p in missing)
+
+
+def test_cp_sat_workers_are_capped_to_the_cpus_of_a_task() -> None:
+    """Four CP-SAT workers asked, one CPU per task on Dask: the task runs with one worker."""
+    import dataclasses
+
+    from optimiser.data.domain import Scenario, SolverSettings
+    from optimiser.sweep.run import _capped
+
+    scenario = Scenario("s", solver=SolverSettings(workers=4))
+    assert _capped(scenario, 1).solver.workers == 1
+    assert _capped(scenario, 8) is scenario
+    assert dataclasses.replace(_capped(scenario, 2).solver, workers=4) == scenario.solver
