@@ -113,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<7} {seconds:7.2f} s  {seconds / n_tasks:6.2f} s/task")
     mean_task = tables["inline"]["wall_s"].mean()
     print(f"mean task time inline {mean_task:.2f} s; rows identical on all engines: {same}")
+    # Time outside the tasks themselves (scheduling, transport, writing the parts), per task:
+    # the engine's own cost, which other load on the machine hardly changes.
+    for name in ("inline", "dask1"):
+        outside = (times[name] - tables[name]["wall_s"].sum()) / n_tasks * 1000
+        print(f"{name:<7} time outside the tasks {outside:7.1f} ms/task")
     print(f"failed tasks: {failed}")
     load_after = os.getloadavg()
     print(
