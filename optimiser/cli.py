@@ -33,10 +33,18 @@ def _cmd_network(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from optimiser import service
+    from optimiser import parallel, service
 
     out = Path(args.out)
-    result = service.run_config(Path(args.config), progress=_progress(not args.quiet))
+    # Carer rounds' provider-days run inline unless a cluster is asked for (--workers N > 1
+    # starts a local Dask cluster; --scheduler uses a running one); the figures are the same.
+    inline = args.scheduler is None and (args.workers or 1) <= 1
+    with parallel.make_runner(
+        scheduler=args.scheduler, workers=args.workers, inline=inline
+    ) as runner:
+        result = service.run_config(
+            Path(args.config), progress=_progress(not args.quiet), runner=runner
+        )
     service.write_result(result, out)
     print(result.summary_text())
     print(f"\nResults written to {out}")
@@ -98,6 +106,29 @@ def _cmd_travel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from optimiser import parallel, sweep
+    from optimiser.sweep.report import summary_table
+
+    spec = sweep.read_sweep(Path(args.sweep))
+    out = Path(args.out) if args.out else spec.out or Path("results") / "sweep" / spec.name
+    with parallel.make_runner(
+        scheduler=args.scheduler, workers=args.workers, inline=args.inline
+    ) as runner:
+        run = sweep.run_sweep(spec, runner, out, quiet=args.quiet)
+    print(
+        f"Sweep {spec.name}: {run.total} tasks, {run.computed} computed now, "
+        f"{run.skipped} already done, {run.failed} failed ({run.wall_s:.1f} s)"
+    )
+    if not run.table.empty:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(summary_table(run.table, spec.parameters).to_string(index=False))
+    print(f"\nResults in {out} (results.parquet, summary.csv, charts/)")
+    return 1 if run.failed else 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -121,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario config (TOML)")
     run.add_argument("config", help="scenario TOML file, e.g. configs/demo_zoned.toml")
     run.add_argument("--out", required=True, help="output folder")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="carer rounds on a local Dask cluster of N processes (N > 1) [inline]",
+    )
+    run.add_argument(
+        "--scheduler", default=None, help="carer rounds on a running Dask scheduler (tcp://...)"
+    )
     run.set_defaults(func=_cmd_run)
 
     compare = sub.add_parser("compare", help="print two or more result folders side by side")
@@ -142,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     travel.add_argument("--to", dest="to_point", type=_lat_lon, required=True, metavar="LAT,LON")
     travel.add_argument("--network", default=None, help="OSM extract or GraphML [demo extract]")
     travel.set_defaults(func=_cmd_travel)
+
+    sweep = sub.add_parser(
+        "sweep", help="run many variants of a scenario (a grid or a list) as parallel tasks"
+    )
+    sweep.add_argument("sweep", help="sweep TOML file, e.g. configs/sweep_demo.toml")
+    sweep.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (tcp://HOST:8786)"
+    )
+    sweep.add_argument(
+        "--workers", type=int, default=None, help="local worker processes [one per CPU]"
+    )
+    sweep.add_argument("--inline", action="store_true", help="run in this process, no Dask")
+    sweep.add_argument("--out", default=None, help="output folder [results/sweep/<name>]")
+    sweep.set_defaults(func=_cmd_sweep)
 
     app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)

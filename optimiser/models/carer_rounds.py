@@ -38,6 +38,7 @@ from optimiser.models.rounds import (
     solve_rounds,
 )
 from optimiser.models.travel_estimate import TravelFigures, travel_table
+from optimiser.parallel import InlineRunner, Runner, Task
 
 
 def rounds_settings(options: RoundsOptions) -> RoundsSettings:
@@ -226,11 +227,15 @@ def plan_rounds(
     home_km: np.ndarray,
     options: RoundsOptions | None = None,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    runner: Runner | None = None,
 ) -> RoundsOutcome:
     """Build and solve every provider-day of an assignment and aggregate its travel.
 
     ``packages`` are in the assignment instance's order; ``providers`` likewise; ``options``
-    defaults to ``RoundsOptions()``.
+    defaults to ``RoundsOptions()``. The provider-days are solved as independent tasks by
+    ``runner`` (``optimiser.parallel``; by default inline, one after the other); the figures are
+    the same whichever runs them.
     """
     options = RoundsOptions() if options is None else options
     provider_of = np.asarray(provider_of, dtype=np.int64)
@@ -241,38 +246,54 @@ def plan_rounds(
     day_rows: list[dict] = []
     missed_rows: list[dict] = []
     statuses: list[str] = []
-    jobs = [(k, d) for k in range(len(providers)) for d in range(7)]
-    wall = 0.0
-    for j, (k, day) in enumerate(jobs):
+    days: list[tuple[Provider, ProviderDay]] = []
+    for k in range(len(providers)):
         mine = np.flatnonzero(provider_of == k).tolist()
-        pd_inst = build_provider_day(
-            k,
-            providers[k],
-            day,
-            mine,
-            packages,
-            office_min[k],
-            office_km[k],
-            home_min,
-            home_km,
-            options,
-        )
+        for day in range(7):
+            pd_inst = build_provider_day(
+                k,
+                providers[k],
+                day,
+                mine,
+                packages,
+                office_min[k],
+                office_km[k],
+                home_min,
+                home_km,
+                options,
+            )
+            if pd_inst is not None:
+                days.append((providers[k], pd_inst))
+    # Each provider-day is an independent task of plain data (the routing model is rebuilt
+    # inside it); the results are read back in the order above whatever order they finish in,
+    # so the figures do not depend on the runner.
+    tasks = [
+        Task(str(j), solve_provider_day, (pday.instance, options))
+        for j, (_, pday) in enumerate(days)
+    ]
+    results: dict[str, RoundsResult | SolverError] = {}
+    for outcome in (runner or InlineRunner()).run(tasks):
+        if not outcome.ok:
+            raise SolverError(
+                f"rounds of {days[int(outcome.key)][1].instance.name}: {outcome.error}"
+            )
+        results[outcome.key] = outcome.value
         if progress is not None:
-            progress(j / len(jobs), f"rounds {providers[k].provider_id} {DAYS[day]}")
-        if pd_inst is None:
-            continue
-        result = _solve_with_retries(pd_inst.instance, options)
+            progress(len(results) / len(tasks), f"rounds {days[int(outcome.key)][1].instance.name}")
+    wall = 0.0
+    for j, (provider, pd_inst) in enumerate(days):
+        result = results[str(j)]
         if isinstance(result, SolverError):
             statuses.append("no_solution")
             reason = f"{NO_ROUNDS_REASON}: {result}"
-            _all_missed(pd_inst, providers[k], packages, reason, day_rows, missed_rows)
+            _all_missed(pd_inst, provider, packages, reason, day_rows, missed_rows)
             continue
         wall += result.wall_s
         statuses.append(result.status)
         _read_back(
             pd_inst,
             result,
-            providers[k],
+            provider,
             packages,
             travel_min,
             travel_km,
@@ -292,6 +313,14 @@ def plan_rounds(
         wall_s=wall,
         statuses=tuple(statuses),
     )
+
+
+def solve_provider_day(
+    instance: RoundsInstance, options: RoundsOptions
+) -> RoundsResult | SolverError:
+    """The rounds of one provider-day, or the solver's error if every retry failed: a task for
+    the parallel seam (plain data in, plain data out; the routing model is built inside)."""
+    return _solve_with_retries(instance, options)
 
 
 #: Why a provider-day has no rounds; the solver's own message follows it after a colon.

@@ -29,6 +29,7 @@ from optimiser.models.reasons import unmet_reasons
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures, estimate_travel
 from optimiser.models.validate import check_assignment
+from optimiser.parallel import Runner
 from optimiser.result import ScenarioResult
 from optimiser.service import provenance
 from optimiser.service.areas import AreaData, area_for_config
@@ -83,6 +84,7 @@ def run_scenario(
     rounds_options: Mapping[str, Any] | None = None,
     config_files: Mapping[str, Path] | None = None,
     progress: Progress | None = None,
+    runner: Runner | None = None,
 ) -> ScenarioResult:
     """Assign packages to providers under ``scenario`` and cost the result.
 
@@ -90,7 +92,9 @@ def run_scenario(
     greedy brokerage under the same rules (what the optimiser adds), and greedy brokerage on
     the spot market (today's practice, the baseline that pay headroom is measured against).
     ``config_files`` names, by role, the files the scenario was read from (their digests go
-    into ``meta.json`` with every other input's).
+    into ``meta.json`` with every other input's). Under ``travel_method = "rounds"`` the
+    provider-days are independent tasks run by ``runner`` (``optimiser.parallel``: inline by
+    default, or a Dask cluster); the figures are the same whichever runs them.
     """
     progress = progress or no_progress
     start = time.perf_counter()
@@ -111,12 +115,12 @@ def run_scenario(
     baseline = greedy_assignment(base_instance)
     progress(0.8, f"travel figures ({scenario.travel_method})")
     figures, rounds, missed_calls = _travel_figures(
-        area, packages, instance, solution, scenario, rounds_options, progress
+        area, packages, instance, solution, scenario, rounds_options, progress, runner
     )
     # The baseline's travel is measured the same way as the scenario's, so headroom compares
     # like with like (rounds for both, or the estimate for both).
     base_figures, _, _ = _travel_figures(
-        area, packages, base_instance, baseline, scenario, rounds_options, progress
+        area, packages, base_instance, baseline, scenario, rounds_options, progress, runner
     )
     greedy_figures = estimate_travel(instance, greedy_same.provider_of)
     provider_of = np.asarray(solution.provider_of)
@@ -193,6 +197,7 @@ def _travel_figures(
     scenario: Scenario,
     rounds_options: Mapping[str, Any] | None,
     progress: Progress,
+    runner: Runner | None = None,
 ) -> tuple[TravelFigures, pd.DataFrame, pd.DataFrame]:
     """Travel of the chosen assignment (fast estimate or full carer rounds), the rounds table
     and the calls the rounds could not fit (empty for the estimate)."""
@@ -210,6 +215,7 @@ def _travel_figures(
         area.home_km,
         options,
         progress=lambda f, m: progress(0.8 + 0.15 * f, m),
+        runner=runner,
     )
     return outcome.figures, outcome.rounds, outcome.missed
 
@@ -252,8 +258,11 @@ def _meta(
 # ---------------------------------------------------------------------- configs and demo
 
 
-def run_config(path: Path, *, progress: Progress | None = None) -> ScenarioResult:
-    """Run one scenario config end to end (``homecare run``)."""
+def run_config(
+    path: Path, *, progress: Progress | None = None, runner: Runner | None = None
+) -> ScenarioResult:
+    """Run one scenario config end to end (``homecare run``); ``runner`` solves the carer
+    rounds' provider-days (inline by default)."""
     progress = progress or no_progress
     cfg = cfgmod.load_scenario(Path(path))
     area = area_for_config(cfg, progress=progress)
@@ -263,6 +272,7 @@ def run_config(path: Path, *, progress: Progress | None = None) -> ScenarioResul
         rounds_options=cfg.rounds,
         config_files=cfgmod.config_files(cfg),
         progress=progress,
+        runner=runner,
     )
 
 

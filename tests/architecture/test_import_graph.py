@@ -41,6 +41,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "optimiser.left_without_care",
     ),
     ("optimiser.service",),
+    # many service runs as parallel tasks
+    ("optimiser.sweep",),
     ("optimiser.cli",),
     ("ui",),
 )

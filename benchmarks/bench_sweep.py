@@ -1,0 +1,139 @@
+"""Throughput of a fixed sweep inline, on one and on two local Dask workers, and the overhead.
+
+The sweep is ``homecare sweep``'s own path (``plan_tasks`` then ``run_planned``: tasks on the
+parallel seam, each row written as its Parquet part): 2 zone rules x 4 wages on the full demo
+area, CP-SAT with one worker and a deterministic budget (``--budget`` work units), so every
+run computes the same rows. The area is loaded once; for each engine the cluster is started,
+the area scattered to every worker and the workers' imports warmed (one call each) before the
+clock starts: the times are the sweep's wall time on a running cluster, as on a cluster that
+serves many sweeps. Overhead per task = (dask1_s / inline_s - 1) x 100 [%], both serial.
+
+Ends with ``RESULT tasks=<n> inline_s=<s> dask1_s=<s> dask2_s=<s> speedup_2=<x>
+overhead_pct=<p>`` (speedup_2 = inline_s / dask2_s). Targets on the 2-core machine: speedup_2
+>= 1.8, overhead < 5%. Other work on the machine slows the Dask runs most (they need both
+cores): the load average before and after is printed beside the result.
+
+Usage: python benchmarks/bench_sweep.py [--budget 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pandas as pd
+
+from optimiser.parallel import DaskRunner, InlineRunner
+from optimiser.sweep import plan_tasks, read_sweep, run_planned
+
+REPO = Path(__file__).resolve().parents[1]
+WAGES = (12.21, 12.71, 13.45, 14.80)  # NLW 2025, NLW 2026, Real Living Wage UK and London
+
+
+def _sweep_file(folder: Path, budget: float) -> Path:
+    path = folder / "bench_sweep.toml"
+    base = (REPO / "configs" / "demo_zoned.toml").as_posix()
+    path.write_text(
+        f"""[sweep]
+name = "bench"
+base = "{base}"
+[set]
+scenario.travel_method = "estimate"
+solver.workers = 1
+solver.max_deterministic_time = {budget}
+[grid]
+zones.rule = ["spot", "zoned"]
+costs.pay_gbp_per_hour = {list(WAGES)}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _warm(runner: DaskRunner) -> None:
+    """Import the task's modules on every worker once (what any first task would pay)."""
+
+    def imports() -> bool:
+        import optimiser.sweep.run  # noqa: F401
+
+        return True
+
+    runner.client.run(imports)
+
+
+def _timed(spec, runner, areas: dict, folder: Path) -> tuple[float, pd.DataFrame, int]:
+    planned = plan_tasks(spec, runner, area_cache=areas)  # area shipped: not timed
+    start = time.perf_counter()
+    run = run_planned(planned, runner, folder, quiet=True)
+    return time.perf_counter() - start, run.table, run.failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its lines and RESULT line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=0.5, help="CP-SAT work units a task")
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        spec = read_sweep(_sweep_file(tmp_path, args.budget))
+        areas: dict = {}
+        start = time.perf_counter()
+        plan_tasks(spec, InlineRunner(), area_cache=areas)
+        print(f"area loaded in {time.perf_counter() - start:.1f} s (once, not timed)")
+        times: dict[str, float] = {}
+        tables: dict[str, pd.DataFrame] = {}
+        failed = 0
+        times["inline"], tables["inline"], f = _timed(
+            spec, InlineRunner(), areas, tmp_path / "inline"
+        )
+        failed += f
+        for n in (1, 2):
+            up = time.perf_counter()
+            with DaskRunner(n_workers=n) as runner:
+                _warm(runner)
+                print(f"dask{n}: cluster up and warm in {time.perf_counter() - up:.1f} s")
+                times[f"dask{n}"], tables[f"dask{n}"], f = _timed(
+                    spec, runner, areas, tmp_path / f"dask{n}"
+                )
+                failed += f
+    n_tasks = len(spec.variants)
+    drop = ["wall_s", "solver_wall_s"]
+    same = all(
+        tables[k].drop(columns=drop).equals(tables["inline"].drop(columns=drop))
+        for k in ("dask1", "dask2")
+    )
+    for name, seconds in times.items():
+        print(f"{name:<7} {seconds:7.2f} s  {seconds / n_tasks:6.2f} s/task")
+    mean_task = tables["inline"]["wall_s"].mean()
+    print(f"mean task time inline {mean_task:.2f} s; rows identical on all engines: {same}")
+    # Time outside the tasks themselves (scheduling, transport, writing the parts), per task:
+    # the engine's own cost, which other load on the machine hardly changes.
+    for name in ("inline", "dask1"):
+        outside = (times[name] - tables[name]["wall_s"].sum()) / n_tasks * 1000
+        print(f"{name:<7} time outside the tasks {outside:7.1f} ms/task")
+    print(f"failed tasks: {failed}")
+    load_after = os.getloadavg()
+    print(
+        "load average (1, 5, 15 min) before "
+        + ", ".join(f"{v:.2f}" for v in load_before)
+        + "; after "
+        + ", ".join(f"{v:.2f}" for v in load_after)
+    )
+    speedup = times["inline"] / times["dask2"]
+    overhead = (times["dask1"] / times["inline"] - 1) * 100
+    print(
+        f"RESULT tasks={n_tasks} inline_s={times['inline']:.2f} dask1_s={times['dask1']:.2f} "
+        f"dask2_s={times['dask2']:.2f} speedup_2={speedup:.2f} overhead_pct={overhead:.1f}"
+    )
+    return 0 if same and not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
