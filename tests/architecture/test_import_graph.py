@@ -33,7 +33,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the pure core: instances, solvers, checkers
     ("optimiser.models",),
     # pure consumers of the core, and the demo generator (it uses the per-visit travel formula)
-    ("optimiser.costing", "optimiser.report", "optimiser.brokerage", "optimiser.demo"),
+    (
+        "optimiser.costing",
+        "optimiser.equity",
+        "optimiser.market",
+        "optimiser.report",
+        "optimiser.brokerage",
+        "optimiser.demo",
+    ),
     ("optimiser.service",),
     ("optimiser.cli",),
     ("ui",),
