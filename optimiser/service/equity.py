@@ -72,11 +72,11 @@ def area_facts(area: AreaData, zones: Sequence[Zone]) -> pd.DataFrame:
 
 def read_views(result_dir: Path) -> dict[str, pd.DataFrame]:
     """The equity and market tables of a result folder (a folder written before these views
-    existed has none: the missing ones are left out)."""
+    existed, or by a run without them, has none: the missing or empty ones are left out)."""
     out: dict[str, pd.DataFrame] = {}
     for view, name in VIEW_FILES.items():
         path = Path(result_dir) / name
-        if path.is_file():
+        if path.is_file() and path.read_text(encoding="utf-8").strip():
             out[view] = pd.read_csv(path, dtype={"group_key": str, "unit_code": str})
     return out
 
