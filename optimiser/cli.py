@@ -54,8 +54,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from optimiser import service
 
-    table = service.compare_folders([Path(d) for d in args.dirs])
+    dirs = [Path(d) for d in args.dirs]
+    table = service.compare_folders(dirs)
     print(service.format_comparison(table))
+    views = service.compare_view_folders(dirs)
+    titles = {
+        "equity": "Who goes without (equity.csv; small-area rows in the file)",
+        "market": "Market shape per zone (market.csv; small areas and shares in the files)",
+    }
+    for view, side in views.items():
+        print(f"\n{titles[view]}\n")
+        print(service.format_side_by_side(side))
     return 0
 
 

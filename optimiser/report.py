@@ -17,8 +17,10 @@ import pandas as pd
 
 from optimiser.costing import ScenarioCosts
 from optimiser.data.domain import Package, Priority, Provider, Scenario, Zone
+from optimiser.equity import equity_table
 from optimiser.errors import InputError
 from optimiser.left_without_care import care_split
+from optimiser.market import market_tables
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures
@@ -35,6 +37,9 @@ RESULT_FILES = (
     "zones.csv",
     "costing.csv",
     "headroom.csv",
+    "equity.csv",
+    "market.csv",
+    "market_shares.csv",
     "finance.xlsx",
 )
 
@@ -89,12 +94,15 @@ def scenario_result(
     rounds: pd.DataFrame,
     missed_calls: pd.DataFrame,
     meta: Mapping[str, Any],
+    area_facts: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """The result of one run from what the models and costing returned (no solving here);
     ``meta`` (provenance) is kept, with the scenario's parameters added.
 
     ``reasons`` and ``rural`` have one entry per package (why it is unmet, "" if placed;
     whether its zone is rural). ``missed_calls`` is read under ``travel_method = "rounds"``.
+    ``area_facts`` (``optimiser.equity.AREA_COLUMNS``, one row per small area) feeds the
+    equity and market views; None: they use only what the packages carry.
     """
     provider_of = np.asarray(solution.provider_of)
     assignments = assignment_table(
@@ -117,15 +125,27 @@ def scenario_result(
     if scenario.travel_method == "rounds":
         summary["rounds_missed_calls"] = len(missed_calls)
         meta["rounds_missed"] = missed_calls.to_dict("records")
+    by_provider = provider_table(providers, instance, provider_of, figures)
+    by_zone = zone_table(assignments, zones, figures)
+    market, market_shares = market_tables(
+        assignments,
+        by_zone,
+        by_provider,
+        area_facts,
+        risk_share_pct=scenario.report.market_share_risk_pct,
+    )
     return ScenarioResult(
         summary=summary,
         assignments=assignments,
-        by_provider=provider_table(providers, instance, provider_of, figures),
-        by_zone=zone_table(assignments, zones, figures),
+        by_provider=by_provider,
+        by_zone=by_zone,
         costing=costs.scenario.lines,
         headroom=pd.concat([costs.headroom.to_frame(), costs.target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
+        equity=equity_table(assignments, area_facts),
+        market=market,
+        market_shares=market_shares,
     )
 
 
@@ -405,6 +425,73 @@ def format_comparison(table: pd.DataFrame) -> str:
     return shown.to_string()
 
 
+#: Equity measures shown side by side, with a label naming basis and denominator.
+EQUITY_COMPARE: tuple[tuple[str, str], ...] = (
+    ("unmet_people", "unmet people"),
+    ("unmet_contact_hours_per_week", "unmet [contact h/week]"),
+    ("unmet_days_waited_mean", "days already waited by the unmet [mean, days]"),
+    ("travel_min_per_carer_hour_delivered", "travel [min per carer-hour of contact delivered]"),
+    ("unmet_people_per_1000_aged_65plus", "unmet people per 1,000 residents aged 65+ [Census]"),
+)
+#: Zone market measures shown side by side.
+MARKET_COMPARE: tuple[tuple[str, str], ...] = (
+    ("providers_serving", "providers serving [with placed hours]"),
+    ("hhi_0_to_10000_on_placed_carer_hour_shares", "HHI [0-10,000, on shares of placed carer-h]"),
+    (
+        "headroom_carer_hours_per_week",
+        "headroom [lead capacity minus demand, carer-h/week incl. travel]",
+    ),
+    ("providers_above_risk_share", "providers above the risk share of placed carer-h"),
+)
+
+
+def _side_by_side(
+    tables: Mapping[str, pd.DataFrame],
+    keys: Sequence[str],
+    measures: Sequence[tuple[str, str]],
+) -> pd.DataFrame:
+    """One row per key, one column per (measure label, option); rows in first-seen order."""
+    columns: dict[tuple[str, str], pd.Series] = {}
+    order: list[tuple[Any, ...]] = []
+    for table in tables.values():
+        for key in map(tuple, table[list(keys)].itertuples(index=False)):
+            if key not in order:
+                order.append(key)
+    index = pd.MultiIndex.from_tuples(order, names=list(keys))
+    for column, label in measures:
+        for name, table in tables.items():
+            if column not in table.columns:
+                continue
+            values = table.set_index(list(keys))[column]
+            columns[(label, name)] = values.reindex(index).astype(object)
+    out = pd.DataFrame(columns, index=index)
+    out.columns = pd.MultiIndex.from_tuples(list(columns), names=["measure", "option"])
+    return out
+
+
+def compare_equity(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Equity breakdowns of several options side by side (rows: breakdown and group; columns:
+    ``EQUITY_COMPARE`` measure, then option). Small-area rows are left to the CSV."""
+    kept = {n: t[t["breakdown"] != "area"] for n, t in tables.items()}
+    return _side_by_side(kept, ("breakdown", "group"), EQUITY_COMPARE)
+
+
+def compare_market(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Zone market shape of several options side by side (``MARKET_COMPARE``)."""
+    kept = {n: t[t["level"] == "zone"] for n, t in tables.items()}
+    return _side_by_side(kept, ("unit_code", "unit"), MARKET_COMPARE)
+
+
+def format_side_by_side(table: pd.DataFrame) -> str:
+    """A side-by-side view as text: one block per measure, options as columns."""
+    blocks = []
+    for measure in dict.fromkeys(table.columns.get_level_values(0)):
+        block = table[measure].copy()
+        block.index = [" / ".join(str(k) for k in key) for key in block.index]
+        blocks.append(f"{measure}\n{format_comparison(block)}")
+    return "\n\n".join(blocks)
+
+
 def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None) -> bytes:
     """An Excel workbook for finance teams: summary, costing arithmetic, headroom, tables."""
     buffer = io.BytesIO()
@@ -421,6 +508,13 @@ def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None
         result.by_provider.to_excel(xl, sheet_name="providers", index=False)
         result.by_zone.to_excel(xl, sheet_name="zones", index=False)
         result.unmet.to_excel(xl, sheet_name="unmet", index=False)
+        for sheet, table in (
+            ("equity", result.equity),
+            ("market", result.market),
+            ("market shares", result.market_shares),
+        ):
+            if not table.empty:
+                table.to_excel(xl, sheet_name=sheet, index=False)
     return buffer.getvalue()
 
 
@@ -457,6 +551,9 @@ def write_result(result: ScenarioResult, out_dir: Path) -> Path:
         result.by_zone.to_csv(tmp / "zones.csv", index=False)
         result.costing.to_csv(tmp / "costing.csv", index=False)
         result.headroom.to_csv(tmp / "headroom.csv", index=False)
+        result.equity.to_csv(tmp / "equity.csv", index=False)
+        result.market.to_csv(tmp / "market.csv", index=False)
+        result.market_shares.to_csv(tmp / "market_shares.csv", index=False)
         if not result.rounds.empty:
             result.rounds.to_csv(tmp / "rounds.csv", index=False)
         (tmp / "finance.xlsx").write_bytes(finance_workbook(result))
@@ -504,12 +601,17 @@ def _plain(value: Any) -> Any:
 __all__ = [
     "BASELINE_NAME",
     "COMPARE_KEYS",
+    "EQUITY_COMPARE",
+    "MARKET_COMPARE",
     "RESULT_FILES",
     "SUMMARY_KEYS",
     "assignment_table",
     "compare",
+    "compare_equity",
+    "compare_market",
     "finance_workbook",
     "format_comparison",
+    "format_side_by_side",
     "provider_table",
     "read_summary",
     "scenario_result",

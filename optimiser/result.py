@@ -87,6 +87,31 @@ class ScenarioResult:
         The pay-rise arithmetic, one line per step: step, value, arithmetic.
     rounds
         Per-round table when full carer rounds were computed (else empty).
+    equity
+        Who goes without (``optimiser.equity.equity_table``), one row per (breakdown, group):
+        breakdown (all, rurality, imd_decile, need, hospital_discharge, area), group_key,
+        group (label), people, waiting_people_before_option, demand_contact_hours_per_week
+        [contact h/week], unmet_people, unmet_contact_hours_per_week [contact h/week],
+        unmet_pct_of_group_demand_hours [%], unmet_days_waited_mean and _max [days already
+        waited by the group's unmet people], carer_hours_delivered_per_week [carer h/week,
+        double-handed twice], travel_min_per_carer_hour_delivered [min per carer-hour of
+        contact delivered]; when the areas have Census 2021 figures, also
+        pop_65plus_census2021 [residents aged 65+ of the group's small areas] and
+        people_, unmet_people_ and unmet_contact_hours_per_1000_aged_65plus [per 1,000
+        residents aged 65+], for area-based groups only (NaN for need and discharge rows).
+    market
+        Market shape (``optimiser.market.market_tables``), one row per zone and per small area
+        (level): unit_code, unit, zone_id, rural, people, placed_carer_hours_per_week [carer
+        h/week], providers_serving, largest_provider, largest_share_pct_of_placed_carer_hours
+        [%], hhi_0_to_10000_on_placed_carer_hour_shares (HHI on shares in %), single_provider,
+        single_provider_rural; zones only: lead_providers, lead_capacity_carer_hours_per_week,
+        demand_carer_hours_incl_travel_per_week, headroom_carer_hours_per_week [carer h/week
+        incl. travel: leads' capacity minus demand], providers_above_risk_share (";"-joined,
+        above the scenario's ``report.market_share_risk_pct``).
+    market_shares
+        Each provider's share of each zone and small area: level, unit_code, provider_id,
+        placed_carer_hours_per_week [carer h/week], share_pct_of_unit_placed_carer_hours [%],
+        above_risk_share (zones only).
     meta
         Provenance: versions, seed, time limit, workers, input digests, parameters.
     """
@@ -99,6 +124,9 @@ class ScenarioResult:
     headroom: pd.DataFrame
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: Mapping[str, Any] = field(default_factory=dict)
+    equity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    market: pd.DataFrame = field(default_factory=pd.DataFrame)
+    market_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def unmet(self) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The Streamlit app's entrypoint: page set-up and the router between the four pages."""
+"""The Streamlit app's entrypoint: page set-up and the router between the five pages."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ PAGES = {
     "Commissioning": [
         _page("zones", "Zones", ":material/map:", default=True),
         _page("scenarios", "Scenarios", ":material/compare:"),
+        _page("equity", "Equity and market", ":material/diversity_3:"),
     ],
     "Operations": [
         _page("brokerage", "Brokerage", ":material/handshake:"),

@@ -140,6 +140,14 @@ def text_table(table: pd.DataFrame) -> pd.DataFrame:
     return table.apply(lambda column: column.map(_cell_text))
 
 
+def side_by_side_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A side-by-side view (``service.compare_equity`` / ``compare_market``) for display:
+    row keys as leading columns, one "measure: option" column each, figures as text."""
+    shown = text_table(table)
+    shown.columns = [f"{measure}: {option}" for measure, option in table.columns]
+    return shown.reset_index()
+
+
 @contextmanager
 def stop_on_error(what: str) -> Iterator[None]:
     """Show a project error (bad input, infeasible model...) on the page and stop the run,
@@ -222,6 +230,53 @@ def area_shapes(areas: Any, table: pd.DataFrame, zone_names: Mapping[str, str]) 
                     "polygon": ring,
                     "fill": [*rgb, 110],
                     "tip": f"{name} ({code})\nzone {zone_names.get(zone, zone) or 'none'}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+#: A sequential ramp (light yellow -> dark red) for a measure on the map [RGB]; grey: no value.
+_RAMP: tuple[tuple[int, int, int], ...] = (
+    (255, 255, 204),
+    (254, 217, 118),
+    (253, 141, 60),
+    (227, 26, 28),
+    (128, 0, 38),
+)
+_NO_VALUE_RGB = (200, 200, 200)
+
+
+def ramp_colour(value: float | None, low: float, high: float) -> list[int]:
+    """The ramp colour of ``value`` between ``low`` and ``high`` (grey when there is none)."""
+    if value is None or math.isnan(value):
+        return list(_NO_VALUE_RGB)
+    t = 0.0 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
+    x = t * (len(_RAMP) - 1)
+    i = min(int(x), len(_RAMP) - 2)
+    f = x - i
+    return [round(a + (b - a) * f) for a, b in zip(_RAMP[i], _RAMP[i + 1], strict=True)]
+
+
+def measure_shapes(areas: Any, values: Mapping[str, float], label: str) -> pd.DataFrame:
+    """One row per polygon part of each small area, coloured by its value of a measure (the
+    same columns as ``area_shapes``, so ``zone_map`` draws either)."""
+    finite = [v for v in values.values() if _number(v) is not None]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    rows = []
+    for record in areas.itertuples(index=False):
+        code = str(record.area_code)
+        value = _number(values.get(code))
+        name = str(getattr(record, "area_name", code))
+        shown = "no value" if value is None else f"{value:,.2f}"
+        for ring in _rings(record.geometry):
+            rows.append(
+                {
+                    "area_code": code,
+                    "area_name": name,
+                    "zone_id": "",
+                    "polygon": ring,
+                    "fill": [*ramp_colour(value, low, high), 170],
+                    "tip": f"{name} ({code})\n{label}: {shown}",
                 }
             )
     return pd.DataFrame(rows)

@@ -13,6 +13,7 @@ Layout (every key optional unless marked; ``configs/example_scenario.toml`` docu
     [costs]     the fields of ``CostModel``
     [solver]    time_limit_s, workers, seed, max_deterministic_time
     [rounds]    the fields of ``RoundsOptions`` (checked here, kept as a plain mapping)
+    [report]    market_share_risk_pct (the fields of ``ReportSettings``)
 
 Any top-level table may hold ``include = "other.toml"``: the keys of that file fill the table,
 and keys written beside ``include`` override them. Paths are relative to the folder of the file
@@ -45,6 +46,7 @@ from optimiser.data.domain import (
     AssignmentRules,
     CostModel,
     Priority,
+    ReportSettings,
     Scenario,
     SolverSettings,
     ZonePolicy,
@@ -72,7 +74,17 @@ __all__ = [
 #: File suffixes that make ``network`` a path rather than a place name.
 NETWORK_SUFFIXES = (".pbf", ".osm", ".xml", ".graphml", ".gpkg", ".bz2", ".gz")
 _VAR_RE = re.compile(r"^\$\{([a-z_]+)\}")
-_TOP = ("scenario", "inputs", "output", "zones", "rules", "costs", "solver", "rounds")
+_TOP = (
+    "scenario",
+    "inputs",
+    "output",
+    "zones",
+    "rules",
+    "costs",
+    "solver",
+    "rounds",
+    "report",
+)
 
 
 def repo_root() -> Path:
@@ -435,6 +447,8 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
 
     st = r.table(doc, "solver", ("time_limit_s", "workers", "seed", "max_deterministic_time"))
     d_solver = SolverSettings()
+    rep = r.table(doc, "report", tuple(f.name for f in fields(ReportSettings)))
+    d_report = ReportSettings()
 
     parts: dict[str, Any] = {}
     for prefix, make in (
@@ -469,6 +483,19 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
             ),
         ),
         (
+            "report",
+            lambda: ReportSettings(
+                market_share_risk_pct=r.number(
+                    rep,
+                    "report",
+                    "market_share_risk_pct",
+                    d_report.market_share_risk_pct,
+                    lo=0.0,
+                    lo_open=True,
+                )
+            ),
+        ),
+        (
             "zones",
             lambda: ZonePolicy(
                 rule=rule or ZoneRule.SPOT, non_lead_penalty=penalty, per_zone=per_zone
@@ -495,6 +522,7 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
             solver=parts["solver"],
             travel_method=travel_method,
             description=description,
+            report=parts["report"],
         )
     except ValueError as exc:
         raise ConfigError([_domain_problem(source, "scenario", exc)]) from None
@@ -627,6 +655,7 @@ def scenario_to_toml(cfg: ScenarioConfig, *, base_dir: str | os.PathLike[str] | 
     }
     doc["costs"] = {f.name: getattr(s.costs, f.name) for f in fields(CostModel)}
     doc["solver"] = solver
+    doc["report"] = {f.name: getattr(s.report, f.name) for f in fields(ReportSettings)}
     if cfg.rounds:
         doc["rounds"] = dict(cfg.rounds)
     return tomli_w.dumps(doc)

@@ -368,6 +368,28 @@ class SolverSettings:
 #: Values of ``AssignmentRules.keep_current_clients``.
 KEEP_CURRENT_CLIENTS: tuple[str, ...] = ("hard", "priority", "off")
 
+#: A provider carrying more than this share of a zone's placed carer-hours is a
+#: market-sustainability risk [%] (assumption: above half, the zone depends on one provider;
+#: no public threshold was found offline).
+DEFAULT_MARKET_SHARE_RISK_PCT = 50.0
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What the result's views flag: ``market_share_risk_pct`` [%, of a zone's placed
+    carer-hours of contact] above which one provider's share is a market-sustainability risk."""
+
+    market_share_risk_pct: float = DEFAULT_MARKET_SHARE_RISK_PCT
+
+    def __post_init__(self) -> None:
+        _check(
+            0.0 < self.market_share_risk_pct <= 100.0,
+            "ReportSettings",
+            "-",
+            "market_share_risk_pct",
+            f"must be in (0, 100], got {self.market_share_risk_pct}",
+        )
+
 
 @dataclass(frozen=True)
 class AssignmentRules:
@@ -414,6 +436,7 @@ class Scenario:
     solver: SolverSettings = field(default_factory=SolverSettings)
     travel_method: str = "estimate"
     description: str = ""
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     def __post_init__(self) -> None:
         _check(bool(self.name), "Scenario", self.name, "name", "must not be empty")

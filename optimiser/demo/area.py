@@ -150,7 +150,8 @@ def build_demo(
         rng_wait,
         rng_assign,
         rng_prov,
-    ) = np.random.default_rng(seed).spawn(7)
+        rng_language,  # the eighth child: spawn(8)'s first seven equal spawn(7)'s
+    ) = np.random.default_rng(seed).spawn(8)
 
     # Zone table and providers (split into branches for synthetic areas).
     table = inputs.zone_table.copy()
@@ -225,6 +226,10 @@ def build_demo(
     )
     weeks = build_visits(plans, params.visits.call_patterns)
     needs = draw_needs(n_people, params.needs, rng_needs)
+    # Language and cultural needs come from their own stream, so every draw above and below
+    # stays as it was without them; they still shape who can serve each person now.
+    language = draw_needs(n_people, params.language_needs, rng_language)
+    needs = [a | b for a, b in zip(needs, language, strict=True)]
     remote = dict(zip(areas["area_code"], areas["remote"], strict=True))
     mult = np.array([params.waiting.remote_multiplier if remote[c] else 1.0 for c in code])
     waiting = draw_waiting(mult, params.waiting.base_share, rng_wait)

@@ -19,6 +19,7 @@ from geodata.buildings import (
     read_road_edges,
 )
 from optimiser.data import locations
+from optimiser.data.deprivation import join_iod, read_iod
 from optimiser.data.domain import Provider
 from optimiser.data.tables import read_providers, read_zone_table
 from optimiser.demo.params import DemandParams
@@ -45,6 +46,7 @@ class DemoInputs:
 
     ``areas``: one row per LSOA with ``area_code``, ``area_name``, ``pop_65plus``,
     ``residents``, ``health_decile``, ``barriers_decile`` (IoD 2019 joined by area share),
+    ``imd_decile`` (of the 2011 LSOA covering most of the area; ``optimiser.data.deprivation``),
     ``mapped_homes`` and geometry (EPSG:4326). ``homes``: residential building points with
     ``area_code``. ``roads``: residential road pieces cut to LSOAs with ``area_code``,
     ``fclass`` and ``settlement_m`` (distance to the nearest town/village/hamlet point [m])
@@ -108,18 +110,8 @@ def load_demo_inputs(data_dir: str | Path | None, params: DemandParams) -> DemoI
         data_dir / paths.lsoa2011_boundaries, code_field="LSOA11CD", name_field="LSOA11NM"
     )
     census = read_census_age(data_dir / paths.census_age, params.population.census_age_group)
-    iod = pd.read_csv(data_dir / paths.deprivation)
-    iod = iod.rename(
-        columns={
-            "lsoa11_code": "source_code",
-            "health_deprivation_and_disability_decile": "health_decile",
-            "barriers_to_housing_and_services_decile": "barriers_decile",
-        }
-    )[["source_code", "health_decile", "barriers_decile"]]
-    weights = areal_weights(old, areas).merge(iod, on="source_code", how="left")
-    for col in ("health_decile", "barriers_decile"):
-        weights[col] = weights[col] * weights["share"]
-    joined = weights.groupby("target_code")[["health_decile", "barriers_decile"]].sum()
+    iod = read_iod(data_dir / paths.deprivation)
+    joined = join_iod(areal_weights(old, areas), iod)
     areas = areas.merge(census, on="area_code", how="left")
     areas = areas.merge(joined, left_on="area_code", right_index=True, how="left")
     unmatched = areas["pop_65plus"].isna() | areas["health_decile"].isna()

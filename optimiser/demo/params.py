@@ -127,6 +127,9 @@ class DemandParams:
     waiting: WaitingParams
     providers: ProviderParams
     synthetic: SyntheticParams
+    #: Language and cultural needs (need name -> share of people), drawn from their own
+    #: seeded stream after every other draw, so adding them moves no other draw.
+    language_needs: Mapping[str, float] = field(default_factory=dict)
     config_dir: Path = field(default=CONFIG_DIR)
 
     @classmethod
@@ -178,6 +181,11 @@ class DemandParams:
         )
         double = p.record(raw, "double_handed", DoubleHandedParams)
         needs = p.shares(raw.get("needs", {}), "needs")
+        language_needs = p.shares(raw.get("language_needs", {}), "language_needs")
+        for key in sorted(set(language_needs) & set(needs)):
+            problems.append(
+                Problem(source, None, f"language_needs.{key}", "also listed under [needs]")
+            )
         waiting = p.record(raw, "waiting", WaitingParams)
         providers = p.record(raw, "providers", ProviderParams)
         synthetic = p.record(raw, "synthetic", SyntheticParams)
@@ -224,6 +232,7 @@ class DemandParams:
             waiting=waiting,
             providers=providers,
             synthetic=synthetic,
+            language_needs=language_needs,
             config_dir=Path(config_dir),
         )
 

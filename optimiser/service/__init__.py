@@ -9,6 +9,7 @@ needs and returns immutable records or tables. One module per job:
 - ``zone_table``: the zone-to-area table, its checks and edits
 - ``zones``: packages re-zoned, zone polygons, downloads and uploads
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
+- ``equity``: the small-area facts of the equity and market views, those views read back
 - ``brokerage``: providers suggested for new packages, package uploads
 - ``finance``: costing options for a result
 - ``provenance``: input digests and versions recorded with every result
@@ -24,8 +25,11 @@ from optimiser.data.config import load_scenario as load_config
 from optimiser.report import (
     BASELINE_NAME,
     compare,
+    compare_equity,
+    compare_market,
     finance_workbook,
     format_comparison,
+    format_side_by_side,
     write_result,
 )
 from optimiser.service.areas import (
@@ -42,6 +46,7 @@ from optimiser.service.areas import (
     travel_estimate_params,
 )
 from optimiser.service.brokerage import read_packages_upload, suggest_providers
+from optimiser.service.equity import MAP_MEASURES, area_facts, area_values, compare_view_folders
 from optimiser.service.finance import cost_options
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
@@ -62,19 +67,26 @@ __all__ = [
     "CONFIG_DIR",
     "INTERACTIVE_DETERMINISTIC_TIME",
     "INTERACTIVE_TIME_LIMIT_S",
+    "MAP_MEASURES",
     "ONS_ATTRIBUTION",
     "AreaData",
     "Progress",
+    "area_facts",
     "area_for_config",
+    "area_values",
     "baseline_scenario",
     "build_area",
     "compare",
+    "compare_equity",
     "compare_folders",
+    "compare_market",
+    "compare_view_folders",
     "cost_options",
     "default_network_path",
     "demo_scenario",
     "finance_workbook",
     "format_comparison",
+    "format_side_by_side",
     "load_config",
     "load_demo_area",
     "load_network_for",

@@ -33,6 +33,7 @@ from optimiser.parallel import Runner
 from optimiser.result import ScenarioResult
 from optimiser.service import provenance
 from optimiser.service.areas import AreaData, area_for_config
+from optimiser.service.equity import area_facts
 from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zones import rezoned
 
@@ -168,6 +169,7 @@ def run_scenario(
         rounds=rounds,
         missed_calls=missed_calls,
         meta=meta,
+        area_facts=area_facts(area, zones),
     )
     progress(1.0, "done")
     return result

@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # pure consumers of the core, and the demo generator (it uses the per-visit travel formula)
     (
         "optimiser.costing",
+        "optimiser.equity",
+        "optimiser.market",
         "optimiser.report",
         "optimiser.brokerage",
         "optimiser.demo",

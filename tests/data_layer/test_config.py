@@ -50,6 +50,7 @@ def test_example_config_loads_every_key(monkeypatch: pytest.MonkeyPatch) -> None
     assert s.costs.overheads_gbp_per_hour == 8.47  # from the included costs_2026.toml
     assert s.solver.workers == 1 and s.solver.seed == 7
     assert cfg.rounds == {"time_limit_s": 30.0}
+    assert s.report.market_share_risk_pct == 50.0
     assert cfg.zones == CONFIGS / "zones_rutland.csv"
     assert cfg.network == CONFIGS.parent / "data" / "osm" / "rutland-roads.osm.pbf"  # shipped
     assert cfg.out == CONFIGS.parent / "results" / "example"
@@ -145,6 +146,15 @@ BAD = [
         ],
     ),
     (MINIMAL + '[costs]\ninclude = "missing.toml"\n', [("costs.include", "file not found")]),
+    # the market-risk share is a per cent of a zone: above 0, at most 100
+    (
+        MINIMAL + "[report]\nmarket_share_risk_pct = 150\nshare = 1\n",
+        [
+            ("report.share", "unknown key 'share'"),
+            ("report.market_share_risk_pct", "must be in (0, 100]"),
+        ],
+    ),
+    (MINIMAL + "[report]\nmarket_share_risk_pct = 0\n", [("report.market_share_risk_pct", "> 0")]),
     ("[scenario\nname='t'", [(None, "not valid TOML")]),
 ]
 

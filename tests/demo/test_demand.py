@@ -332,6 +332,41 @@ def test_deterministic_for_a_seed(inputs: DemoInputs, params: DemandParams, demo
     assert other.packages != demo.packages
 
 
+def test_language_needs_come_from_their_own_stream(
+    inputs: DemoInputs, params: DemandParams, demo: DemoArea
+) -> None:
+    """Without the language need every person is drawn exactly as with it (homes, visits,
+    other needs): only the language need itself, and who can serve those people now, differ.
+    Some people have it (1.2% of 250 by quota: 3), and a provider has the matching skill."""
+    assert params.language_needs == {"language_polish": pytest.approx(0.012)}
+    without = build_demo(inputs, replace(params, language_needs={}), seed=0)
+    with_need = [p for p in demo.packages if "language_polish" in p.needs]
+    assert len(with_need) == 3
+    assert any("language_polish" in p.skills for p in demo.providers)
+    for a, b in zip(demo.packages, without.packages, strict=True):
+        assert (a.package_id, a.lat, a.lon, a.visits, a.area_code) == (
+            b.package_id,
+            b.lat,
+            b.lon,
+            b.visits,
+            b.area_code,
+        )
+        assert a.needs - {"language_polish"} == b.needs
+    for p in with_need:
+        if p.current_provider is not None:
+            provider = next(v for v in demo.providers if v.provider_id == p.current_provider)
+            assert "language_polish" in provider.skills
+
+
+def test_demo_areas_carry_a_whole_imd_decile(demo: DemoArea) -> None:
+    """Every 2021 LSOA has the IMD decile (1-10) of the 2011 LSOA covering most of it; the
+    five 2021 LSOAs with no IoD row of their own get one through the spatial join."""
+    deciles = demo.areas.set_index("area_code")["imd_decile"]
+    assert deciles.notna().all() and deciles.between(1, 10).all()
+    assert {"E01035102", "E01035106"} <= set(deciles.index)
+    assert deciles["E01013787"] == 6  # its own IoD 2019 row (Rutland 005A)
+
+
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -68,3 +68,64 @@ def test_compare_puts_baseline_first_and_read_summary_rejects_other_folders(tmp_
     assert "unmet" in report.format_comparison(table)
     with pytest.raises(InputError, match="not a result folder"):
         report.read_summary(tmp_path)
+
+
+def test_compare_shows_equity_and_market_side_by_side(tmp_path: Path) -> None:
+    """``homecare compare`` reads equity.csv and market.csv back and puts each option's figure
+    for the same group (or zone) side by side, labelled with its basis; small-area rows stay
+    in the files, and a folder without the views adds no column."""
+    from optimiser import service
+    from optimiser.equity import equity_table
+    from optimiser.market import market_tables
+
+    people = pd.DataFrame(
+        {
+            "package_id": ["P1", "P2"],
+            "provider_id": ["A", ""],
+            "zone_id": ["Z1", "Z1"],
+            "area_code": ["E1", "E1"],
+            "rural": [True, True],
+            "needs": ["dementia", ""],
+            "priority": ["community", "hospital_discharge"],
+            "status": ["active", "waiting"],
+            "days_waiting": [0, 4],
+            "weekly_hours": [10.0, 3.0],
+            "carer_hours": [10.0, 3.0],
+            "travel_min_per_week": [70.0, 0.0],
+            "unmet": [False, True],
+        }
+    )
+    zones = pd.DataFrame(
+        {"zone_id": ["Z1"], "name": ["One"], "kind": ["rural"], "lead_providers": ["A"]}
+    )
+    providers = pd.DataFrame({"provider_id": ["A"], "capacity_hours": [20.0]})
+    dirs = []
+    for name, frame in (("spot", people), ("zoned", people.assign(unmet=False))):
+        market, shares = market_tables(frame, zones, providers, None, risk_share_pct=50.0)
+        base = _result(name, 3.0)
+        result = ScenarioResult(
+            base.summary,
+            base.assignments,
+            base.by_provider,
+            base.by_zone,
+            base.costing,
+            base.headroom,
+            equity=equity_table(frame),
+            market=market,
+            market_shares=shares,
+        )
+        dirs.append(report.write_result(result, tmp_path / name))
+    dirs.append(report.write_result(_result("old", 1.0), tmp_path / "old"))
+    views = service.compare_view_folders(dirs)
+    equity = views["equity"]
+    unmet = equity["unmet [contact h/week]"]
+    assert list(unmet.columns) == ["spot", "zoned"]
+    assert unmet.loc[("all", "everyone"), "spot"] == 3.0
+    assert unmet.loc[("all", "everyone"), "zoned"] == 0.0
+    assert "area" not in equity.index.get_level_values("breakdown")
+    travel = equity["travel [min per carer-hour of contact delivered]"]
+    assert travel.loc[("need", "dementia"), "spot"] == 7.0
+    market = views["market"]
+    assert market[("providers serving [with placed hours]", "spot")].tolist() == [1]
+    text = service.format_side_by_side(equity)
+    assert "unmet people" in text and "hospital discharge" in text

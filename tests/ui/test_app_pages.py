@@ -208,3 +208,24 @@ def test_problems_table_has_one_row_per_problem() -> None:
         {"row": "3", "field": "lat", "message": "not a number", "source": "f.csv"},
         {"row": "", "field": "", "message": "empty", "source": "f.csv"},
     ]
+
+
+def test_equity_page_maps_a_measure_and_shows_both_options(app: AppTest) -> None:
+    """The equity and market page draws the small-area map, puts spot and zoned side by side
+    with every measure's basis in its column name, and re-colours the map for a new measure."""
+    app.switch_page("views/equity.py").run()
+    assert not app.exception, app.exception
+    assert app.get("deck_gl_json_chart"), "the equity map is missing"
+    equity = _table_with(app, "breakdown")
+    assert {"unmet people: spot", "unmet people: zoned"} <= set(equity.columns)
+    assert "travel [min per carer-hour of contact delivered]: zoned" in equity.columns
+    assert "language and cultural: polish" in set(equity["group"])
+    market = _table_with(app, "unit_code")
+    assert len(market) == 7  # the demo's zones
+    assert any("HHI" in c for c in market.columns)
+    assert "per 1,000 residents aged 65+" in _captions(app)
+    app.selectbox(key="equity_map").set_value(
+        "Providers serving the area [with placed hours]"
+    ).run()
+    assert not app.exception, app.exception
+    assert "Providers serving the area" in _captions(app)
