@@ -36,6 +36,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from optimiser import service
 
     out = Path(args.out)
+    service.check_result_dir(out)  # refuse a folder that is not ours before any work
     result = service.run_config(Path(args.config), progress=_progress(not args.quiet))
     service.write_result(result, out)
     print(result.summary_text())

@@ -23,6 +23,7 @@ from optimiser.data.config import CONFIG_DIR, network_settings
 from optimiser.data.config import load_scenario as load_config
 from optimiser.report import (
     BASELINE_NAME,
+    check_result_dir,
     compare,
     finance_workbook,
     format_comparison,
@@ -40,13 +41,14 @@ from optimiser.service.areas import (
     network_summary,
     travel_estimate_params,
 )
-from optimiser.service.brokerage import read_packages_upload, suggest_providers
+from optimiser.service.brokerage import matches_download, read_packages_upload, suggest_providers
 from optimiser.service.finance import cost_options
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
     INTERACTIVE_TIME_LIMIT_S,
     baseline_scenario,
+    check_demo_out,
     compare_folders,
     demo_scenario,
     run_config,
@@ -67,6 +69,8 @@ __all__ = [
     "area_for_config",
     "baseline_scenario",
     "build_area",
+    "check_demo_out",
+    "check_result_dir",
     "compare",
     "compare_folders",
     "cost_options",
@@ -78,6 +82,7 @@ __all__ = [
     "load_demo_area",
     "load_network_for",
     "load_user_area",
+    "matches_download",
     "move_area",
     "network_settings",
     "network_summary",
