@@ -44,6 +44,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 def is_missing(value: object) -> bool:
     """True for a blank cell: None, NaN, NA/NaT or text that is only spaces."""
+    if type(value) is str:  # the common case first (every CSV cell)
+        return not value.strip()
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
