@@ -218,13 +218,20 @@ def check_matrix_memory(
             source,
             None,
             None,
-            f"{n_homes:,} homes need about {need / _GIB:,.1f} GiB to build the dense "
+            f"{n_homes:,} homes need about {_size(need)} to build the dense "
             f"home-to-home travel matrices ({n_homes:,} x {n_homes:,}, "
-            f"{4 * n_homes * n_homes / _GIB:,.1f} GiB per float32 matrix); {where}; "
+            f"{_size(4 * n_homes * n_homes)} per float32 matrix); {where}; "
             f"up to about {fit:,} homes fit. Split the area, or raise matrix_memory_gib in the "
             "network settings on a larger machine.",
         )
     )
+
+
+def _size(n_bytes: float) -> str:
+    """Bytes as ``37.3 GiB`` (or ``1.7 MiB`` below a GiB)."""
+    if n_bytes >= _GIB:
+        return f"{n_bytes / _GIB:,.1f} GiB"
+    return f"{n_bytes / 2**20:,.1f} MiB"
 
 
 def _batch_rows(n_nodes: int, chunk_mib: float) -> int:
