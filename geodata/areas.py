@@ -28,16 +28,24 @@ def read_areas(
     """Read small-area polygons (e.g. ONS LSOA or ward GeoJSON) into a GeoDataFrame.
 
     Returns columns ``area_code``, ``area_name`` and ``geometry`` (EPSG:4326), one row per area,
-    sorted by code. Raises ``InputError`` naming the file and field if a field is missing, a code
-    is empty or repeated, or a geometry is empty.
+    sorted by code. Raises ``InputError`` naming the file (and field) if the file cannot be read
+    or holds no features, a field is missing, a code is empty or repeated, or a geometry is empty.
     """
     path = Path(path)
-    gdf = gpd.read_file(path)
     source = path.name
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own types for cut-off or corrupt files
+        raise InputError(
+            Problem(source, None, None, f"cannot read the file (cut off or not a map file?): {exc}")
+        ) from None
+    if gdf.empty:
+        raise InputError(Problem(source, None, None, "the file holds no areas (no features)"))
     problems: list[Problem] = []
     for fld in (code_field, name_field):
         if fld is not None and fld not in gdf.columns:
-            problems.append(Problem(source, None, fld, "column not found"))
+            columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+            problems.append(Problem(source, None, fld, f"column not found (columns: {columns})"))
     if problems:
         raise InputError(problems)
     out = gpd.GeoDataFrame(

@@ -185,9 +185,9 @@ def _unknown_keys(cls: type, data: Mapping[str, Any], source: str) -> list[Probl
     ]
 
 
-def _digest(obj: Any) -> str:
-    """A stable sha256 of a settings object's values."""
-    data = {f.name: getattr(obj, f.name) for f in fields(obj)}
+def _digest(obj: Any, skip: tuple[str, ...] = ()) -> str:
+    """A stable sha256 of a settings object's values (but those in ``skip``)."""
+    data = {f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in skip}
     text = json.dumps(data, sort_keys=True, default=dict)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -343,6 +343,9 @@ class TravelSettings:
     at ``access_speed_kph``) + network time + kerb-to-door allowance of the destination's call
     type. ``max_access_m`` is the farthest a point may lie from the road network [m].
     ``chunk_mib`` bounds the working memory per batch of shortest-path sources [MiB].
+    ``matrix_memory_gib`` caps the memory the dense travel matrices of an area may need [GiB]
+    (None: 80% of the memory available when the area is built); an area that needs more is
+    refused before any matrix is built. It changes no figure, so it is not in ``digest()``.
     """
 
     access_speed_kph: float = 20.0
@@ -352,10 +355,15 @@ class TravelSettings:
     )
     kerb_to_door_default_min: float = 2.0
     chunk_mib: float = 256.0
+    matrix_memory_gib: float | None = None
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         src = "TravelSettings"
+        if self.matrix_memory_gib is not None:
+            _check_number(
+                problems, src, "matrix_memory_gib", self.matrix_memory_gib, minimum=0.0, strict=True
+            )
         kerb: Mapping[str, float] = MappingProxyType({})
         if isinstance(self.kerb_to_door_min, Mapping):
             merged = {}
@@ -389,8 +397,8 @@ class TravelSettings:
         return hash(self.digest())
 
     def digest(self) -> str:
-        """A sha256 of every value (part of the matrix cache key)."""
-        return _digest(self)
+        """A sha256 of every value that can change a figure (part of the matrix cache key)."""
+        return _digest(self, skip=("matrix_memory_gib",))
 
     def kerb_min(self, call_types: list[str] | tuple[str, ...]) -> list[float]:
         """Kerb-to-door minutes for each call type; unknown types raise InputError."""

@@ -153,6 +153,87 @@ def _edge_digest(
     return sha.hexdigest()
 
 
+# ------------------------------------------------------------------------- memory needed
+
+#: Dense float32 M x N arrays alive at the peak of :func:`travel_matrix`: seconds and metres
+#: from the search, the access legs, then km and minutes (the last two are kept).
+_PEAK_ARRAYS = 5
+_GIB = 2**30
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this machine can give now [bytes]: psutil's ``available`` if psutil is installed,
+    else free plus reclaimable pages from ``os.sysconf``; None where neither works."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None  # type: ignore[assignment]
+    if psutil is not None:
+        return int(psutil.virtual_memory().available)
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def matrix_peak_bytes(n_origins: int, n_destinations: int) -> int:
+    """Peak memory [bytes] :func:`travel_matrix` needs for dense ``M x N`` float32 arrays."""
+    return _PEAK_ARRAYS * 4 * int(n_origins) * int(n_destinations)
+
+
+def check_matrix_memory(
+    n_homes: int,
+    n_offices: int,
+    *,
+    limit_gib: float | None = None,
+    available_bytes: int | None = None,
+    source: str = "packages",
+) -> None:
+    """Refuse, before any work, an area whose dense travel matrices do not fit in memory.
+
+    The home-to-home matrix (N x N) dominates; office-to-home (P x N) is added. ``limit_gib``
+    caps the memory [GiB] (``TravelSettings.matrix_memory_gib``); without it, 80% of
+    ``available_bytes`` (default: :func:`available_memory_bytes`). Raises ``InputError`` saying
+    how much is needed, how much there is, and about how many homes would fit.
+    """
+    need = matrix_peak_bytes(n_homes, n_homes) + matrix_peak_bytes(n_offices, n_homes)
+    if limit_gib is not None:
+        limit, where = (
+            float(limit_gib) * _GIB,
+            f"the limit is {limit_gib:g} GiB (matrix_memory_gib)",
+        )
+    else:
+        available = available_memory_bytes() if available_bytes is None else available_bytes
+        if available is None:
+            return  # nothing to measure against: let the run try
+        limit = 0.8 * available
+        where = f"this machine has {available / _GIB:.1f} GiB available (80% may be used)"
+    if need <= limit:
+        return
+    # largest N with 20 N^2 + 20 P N <= limit
+    per = _PEAK_ARRAYS * 4
+    fit = int((-per * n_offices + math.sqrt((per * n_offices) ** 2 + 4 * per * limit)) / (2 * per))
+    raise InputError(
+        Problem(
+            source,
+            None,
+            None,
+            f"{n_homes:,} homes need about {_size(need)} to build the dense "
+            f"home-to-home travel matrices ({n_homes:,} x {n_homes:,}, "
+            f"{_size(4 * n_homes * n_homes)} per float32 matrix); {where}; "
+            f"up to about {fit:,} homes fit. Split the area, or raise matrix_memory_gib in the "
+            "network settings on a larger machine.",
+        )
+    )
+
+
+def _size(n_bytes: float) -> str:
+    """Bytes as ``37.3 GiB`` (or ``1.7 MiB`` below a GiB)."""
+    if n_bytes >= _GIB:
+        return f"{n_bytes / _GIB:,.1f} GiB"
+    return f"{n_bytes / 2**20:,.1f} MiB"
+
+
 def _batch_rows(n_nodes: int, chunk_mib: float) -> int:
     """How many Dijkstra sources fit in ``chunk_mib`` of working memory (at least one)."""
     return max(1, int(chunk_mib * 2**20 // (max(n_nodes, 1) * _BYTES_PER_CELL)))

@@ -11,6 +11,17 @@ from pathlib import Path
 from optimiser.errors import HomecareError
 
 
+def _seed(text: str) -> int:
+    """A seed from the command line: a whole number from 0 to 2**31 - 1 (CP-SAT's range)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2147483647, got {value}")
+    return value
+
+
 def _progress(enabled: bool):
     """A progress callback printing one line per step to stderr (long runs show progress)."""
     start = time.perf_counter()
@@ -36,6 +47,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from optimiser import parallel, service
 
     out = Path(args.out)
+    service.check_result_dir(out)  # refuse a folder that is not ours before any work
     # Carer rounds' provider-days run inline unless a cluster is asked for (--workers N > 1
     # starts a local Dask cluster; --scheduler uses a running one); the figures are the same.
     inline = args.scheduler is None and (args.workers or 1) <= 1
@@ -72,6 +84,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from optimiser import service
 
     out = Path(args.out)
+    service.check_demo_out(out)  # refuse folders that are not ours before any work
     progress = _progress(not args.quiet)
     results = service.run_demo(out, seed=args.seed, progress=progress)
     for name, result in results.items():
@@ -155,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run spot and zoned scenarios on the Rutland demo area")
     demo.add_argument("--out", default="results/demo", help="output folder [results/demo]")
-    demo.add_argument("--seed", type=int, default=None, help="override the demo's seed")
+    demo.add_argument("--seed", type=_seed, default=None, help="override the demo's seed")
     demo.set_defaults(func=_cmd_demo)
 
     run = sub.add_parser("run", help="run one scenario config (TOML)")

@@ -9,6 +9,7 @@ __all__ = [
     "HomecareError",
     "InfeasibleError",
     "InputError",
+    "OutputError",
     "Problem",
     "SolverError",
 ]
@@ -24,3 +25,7 @@ class InfeasibleError(HomecareError):
 
 class SolverError(HomecareError):
     """A solver failed for a reason other than infeasibility (time-out without a solution...)."""
+
+
+class OutputError(HomecareError):
+    """An output cannot be written without destroying something (a user's file or folder)."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimiser import result_folder
 from optimiser.costing import ScenarioCosts
 from optimiser.data.domain import Package, Priority, Provider, Scenario, Zone
+from optimiser.data.tables.writers import safe_frame, write_csv
 from optimiser.equity import equity_table
 from optimiser.errors import InputError
 from optimiser.left_without_care import care_split
@@ -25,6 +24,7 @@ from optimiser.models.instance import AssignmentInstance
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures
 from optimiser.result import SUMMARY_KEYS, ScenarioResult
+from optimiser.result_folder import replace_result_dir
 
 #: Files `write_result` writes into a result folder (and `read_summary` expects).
 RESULT_FILES = (
@@ -41,7 +41,10 @@ RESULT_FILES = (
     "market.csv",
     "market_shares.csv",
     "finance.xlsx",
+    "meta.json",
 )
+#: Every name a result folder may hold: the files above and those written only sometimes.
+OWN_FILES = (*RESULT_FILES, "rounds.csv")
 
 #: Today's commissioning as the reference every result is measured against.
 BASELINE_NAME = "greedy brokerage, spot market"
@@ -493,35 +496,43 @@ def format_side_by_side(table: pd.DataFrame) -> str:
 
 
 def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None) -> bytes:
-    """An Excel workbook for finance teams: summary, costing arithmetic, headroom, tables."""
+    """An Excel workbook for finance teams: summary, costing arithmetic, headroom, tables.
+
+    Text that a spreadsheet would run as a formula is neutralised (``writers.safe_frame``).
+    """
     buffer = io.BytesIO()
+
+    def sheet(frame: pd.DataFrame, name: str, *, index: bool = False) -> None:
+        safe_frame(frame).to_excel(xl, sheet_name=name, index=index)
+
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         summary = {k: v for k, v in result.summary.items() if not isinstance(v, Mapping | list)}
-        pd.Series(summary, name="value").to_frame().to_excel(xl, sheet_name="summary")
+        sheet(pd.Series(summary, name="value", dtype=object).to_frame(), "summary", index=True)
         baseline = result.summary.get("baseline")
         if isinstance(baseline, Mapping):
-            pd.Series(dict(baseline), name="value").to_frame().to_excel(xl, sheet_name="baseline")
-        result.costing.to_excel(xl, sheet_name="cost per contact hour", index=False)
-        result.headroom.to_excel(xl, sheet_name="pay headroom", index=False)
+            baseline_frame = pd.Series(dict(baseline), name="value", dtype=object).to_frame()
+            sheet(baseline_frame, "baseline", index=True)
+        sheet(result.costing, "cost per contact hour")
+        sheet(result.headroom, "pay headroom")
         if options is not None and not options.empty:
-            options.to_excel(xl, sheet_name="options", index=False)
-        result.by_provider.to_excel(xl, sheet_name="providers", index=False)
-        result.by_zone.to_excel(xl, sheet_name="zones", index=False)
-        result.unmet.to_excel(xl, sheet_name="unmet", index=False)
-        for sheet, table in (
+            sheet(options, "options")
+        sheet(result.by_provider, "providers")
+        sheet(result.by_zone, "zones")
+        sheet(result.unmet, "unmet")
+        for name, table in (
             ("equity", result.equity),
             ("market", result.market),
             ("market shares", result.market_shares),
         ):
             if not table.empty:
-                table.to_excel(xl, sheet_name=sheet, index=False)
+                sheet(table, name)
     return buffer.getvalue()
 
 
 def _assignments_gpkg(assignments: pd.DataFrame, path: Path) -> None:
     import geopandas as gpd
 
-    frame = assignments.copy()
+    frame = safe_frame(assignments)
     frame["provider_id"] = frame["provider_id"].fillna("").astype(str)
     gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
@@ -530,45 +541,40 @@ def _assignments_gpkg(assignments: pd.DataFrame, path: Path) -> None:
 
 
 def write_result(result: ScenarioResult, out_dir: Path) -> Path:
-    """Write every output file of a result into ``out_dir``, atomically.
+    """Write every output file of a result into ``out_dir``, atomically and safely.
 
     Files are written into a temporary sibling folder which then replaces ``out_dir``, so a
     failure half-way leaves the previous results (or nothing), never a half-written folder.
+    An existing ``out_dir`` is replaced only if it is a result folder of this tool holding
+    nothing else (``optimiser.result_folder``); otherwise ``OutputError``, and nothing changes.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         (tmp / "summary.json").write_text(result.summary_json() + "\n", encoding="utf-8")
         (tmp / "summary.txt").write_text(result.summary_text() + "\n", encoding="utf-8")
         (tmp / "meta.json").write_text(
             json.dumps(_plain(result.meta), indent=2) + "\n", encoding="utf-8"
         )
-        result.assignments.to_csv(tmp / "assignments.csv", index=False)
+        write_csv(result.assignments, tmp / "assignments.csv")
         _assignments_gpkg(result.assignments, tmp / "assignments.gpkg")
-        result.unmet.to_csv(tmp / "unmet.csv", index=False)
-        result.by_provider.to_csv(tmp / "providers.csv", index=False)
-        result.by_zone.to_csv(tmp / "zones.csv", index=False)
-        result.costing.to_csv(tmp / "costing.csv", index=False)
-        result.headroom.to_csv(tmp / "headroom.csv", index=False)
-        result.equity.to_csv(tmp / "equity.csv", index=False)
-        result.market.to_csv(tmp / "market.csv", index=False)
-        result.market_shares.to_csv(tmp / "market_shares.csv", index=False)
+        write_csv(result.unmet, tmp / "unmet.csv")
+        write_csv(result.by_provider, tmp / "providers.csv")
+        write_csv(result.by_zone, tmp / "zones.csv")
+        write_csv(result.costing, tmp / "costing.csv")
+        write_csv(result.headroom, tmp / "headroom.csv")
+        write_csv(result.equity, tmp / "equity.csv")
+        write_csv(result.market, tmp / "market.csv")
+        write_csv(result.market_shares, tmp / "market_shares.csv")
         if not result.rounds.empty:
-            result.rounds.to_csv(tmp / "rounds.csv", index=False)
+            write_csv(result.rounds, tmp / "rounds.csv")
         (tmp / "finance.xlsx").write_bytes(finance_workbook(result))
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+
+    return replace_result_dir(Path(out_dir), write, OWN_FILES)
+
+
+def check_result_dir(out_dir: Path) -> None:
+    """``OutputError`` (before any work) if ``write_result`` would refuse ``out_dir``."""
+    result_folder.check_result_dir(Path(out_dir), OWN_FILES)
 
 
 def read_summary(result_dir: Path) -> dict[str, Any]:
@@ -603,9 +609,11 @@ __all__ = [
     "COMPARE_KEYS",
     "EQUITY_COMPARE",
     "MARKET_COMPARE",
+    "OWN_FILES",
     "RESULT_FILES",
     "SUMMARY_KEYS",
     "assignment_table",
+    "check_result_dir",
     "compare",
     "compare_equity",
     "compare_market",

@@ -43,6 +43,7 @@ from geodata.settings import NetworkSettings, TravelSettings, load_settings
 from optimiser.data import locations
 from optimiser.data.domain import (
     KEEP_CURRENT_CLIENTS,
+    MAX_SOLVER_SEED,
     AssignmentRules,
     CostModel,
     Priority,
@@ -371,6 +372,13 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
     if travel_method not in ("estimate", "rounds"):
         r.add("scenario.travel_method", f"expected 'estimate' or 'rounds', got {travel_method!r}")
     seed = r.get(sc, "scenario", "seed", int, 0)
+    if not 0 <= seed <= MAX_SOLVER_SEED:
+        r.add(
+            "scenario.seed",
+            f"must be a whole number from 0 to {MAX_SOLVER_SEED:,} (it seeds the demo and, "
+            f"unless [solver] seed is given, CP-SAT), got {seed}",
+        )
+        seed = 0
 
     inp = r.table(doc, "inputs", _INPUT_KEYS)
     network: Path | str | None = None

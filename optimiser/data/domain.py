@@ -351,6 +351,10 @@ class CostModel:
         _check(0 <= self.margin_rate < 1, "CostModel", "-", "margin_rate", "must be in [0, 1)")
 
 
+#: The largest random seed CP-SAT accepts (a signed 32-bit integer).
+MAX_SOLVER_SEED = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class SolverSettings:
     """Explicit solver budget: always recorded in results. One worker + seed is deterministic."""
@@ -363,6 +367,14 @@ class SolverSettings:
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, "SolverSettings", "-", "time_limit_s", "must be > 0")
         _check(self.workers >= 1, "SolverSettings", "-", "workers", "must be >= 1")
+        _check(
+            0 <= self.seed <= MAX_SOLVER_SEED,
+            "SolverSettings",
+            "-",
+            "seed",
+            f"must be a whole number from 0 to {MAX_SOLVER_SEED:,} (CP-SAT's random seed is a "
+            f"32-bit integer), got {self.seed}",
+        )
 
 
 #: Values of ``AssignmentRules.keep_current_clients``.

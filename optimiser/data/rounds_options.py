@@ -193,7 +193,7 @@ def _value_problems(
             opts["local_search_metaheuristic"] in LOCAL_SEARCH_METAHEURISTICS,
             f"unknown; choose one of {', '.join(LOCAL_SEARCH_METAHEURISTICS)}",
         ),
-        ("seed", opts["seed"] >= 0, "must be >= 0"),
+        ("seed", 0 <= opts["seed"] <= 2**31 - 1, "must be from 0 to 2,147,483,647"),
         ("worker_slack", opts["worker_slack"] > 0, "must be > 0"),
         ("travel_allowance_min", opts["travel_allowance_min"] >= 0, "must be >= 0"),
         ("worker_fixed_cost", opts["worker_fixed_cost"] >= 0, "must be >= 0"),

@@ -24,6 +24,7 @@ from optimiser.data.config import CONFIG_DIR, network_settings
 from optimiser.data.config import load_scenario as load_config
 from optimiser.report import (
     BASELINE_NAME,
+    check_result_dir,
     compare,
     compare_equity,
     compare_market,
@@ -45,7 +46,7 @@ from optimiser.service.areas import (
     travel_between,
     travel_estimate_params,
 )
-from optimiser.service.brokerage import read_packages_upload, suggest_providers
+from optimiser.service.brokerage import matches_download, read_packages_upload, suggest_providers
 from optimiser.service.equity import MAP_MEASURES, area_facts, area_values, compare_view_folders
 from optimiser.service.finance import cost_options
 from optimiser.service.progress import Progress
@@ -53,6 +54,7 @@ from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
     INTERACTIVE_TIME_LIMIT_S,
     baseline_scenario,
+    check_demo_out,
     compare_folders,
     demo_scenario,
     run_config,
@@ -76,6 +78,8 @@ __all__ = [
     "area_values",
     "baseline_scenario",
     "build_area",
+    "check_demo_out",
+    "check_result_dir",
     "compare",
     "compare_equity",
     "compare_folders",
@@ -91,6 +95,7 @@ __all__ = [
     "load_demo_area",
     "load_network_for",
     "load_user_area",
+    "matches_download",
     "move_area",
     "network_settings",
     "network_summary",

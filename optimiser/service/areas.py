@@ -23,7 +23,7 @@ from geodata import network as _network
 from geodata.network import OSM_ATTRIBUTION, load_network, network_lines
 from geodata.settings import TravelSettings
 from geodata.snapping import SnapIndex, SnappedPoints, snap_points
-from geodata.travel import NetworkArrays, travel_matrix
+from geodata.travel import NetworkArrays, check_matrix_memory, travel_matrix
 from geodata.trips import Trip, trip_between
 from optimiser.data import config as cfgmod
 from optimiser.data import locations, tables
@@ -34,6 +34,7 @@ from optimiser.service import provenance
 from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zone_table import (
     check_demo_zones_file,
+    check_zone_table,
     read_demo_zone_table,
     zones_from_table,
 )
@@ -171,21 +172,30 @@ def build_area(
     seed: int | None = None,
     scale: float = 1.0,
     config_files: Mapping[str, Path] | None = None,
+    sources: tuple[str, str] = ("packages", "providers"),
     progress: Progress = no_progress,
 ) -> AreaData:
     """Snap homes and offices to the network and compute the travel matrices of an area.
 
     ``config_files`` names, by role, the config files the inputs were read with (network
-    settings, demand parameters); their digests join the area's input digests. Raises
-    ``InputError`` naming every home or office off the road network, and every home or office
-    that no route reaches (one-way dead ends, islands).
+    settings, demand parameters); their digests join the area's input digests. ``sources``
+    names the packages and providers files in messages. Raises ``InputError`` naming every
+    home or office off the road network, and every home or office that no route reaches
+    (one-way dead ends, islands), and an area whose dense travel matrices would not fit in
+    memory (``geodata.travel.check_matrix_memory``), before any of the work.
     """
     packages, providers = tuple(packages), tuple(providers)
+    check_matrix_memory(  # before any matrix is built: refuse what cannot fit
+        len(packages),
+        len(providers),
+        limit_gib=travel_settings.matrix_memory_gib,
+        source=sources[0],
+    )
     progress(0.5, f"snapping {len(packages)} homes and {len(providers)} offices to the roads")
     index = SnapIndex.from_graph(graph)
     limit = travel_settings.max_access_m
-    homes = snap(graph, packages, source="packages", index=index, max_access_m=limit)
-    offices = snap(graph, providers, source="providers", index=index, max_access_m=limit)
+    homes = snap(graph, packages, source=sources[0], index=index, max_access_m=limit)
+    offices = snap(graph, providers, source=sources[1], index=index, max_access_m=limit)
     arrays = NetworkArrays.from_graph(graph)
     kerb = kerb_per_home(packages, travel_settings)
     progress(0.6, "travel times office -> home and home -> home on the road network")
@@ -196,7 +206,7 @@ def build_area(
     home = travel_matrix(
         arrays, homes, None, settings=travel_settings, dest_kerb_min=kerb, cache_dir=cache_dir
     )
-    _check_reachable(office.minutes, providers, packages)
+    _check_reachable(office.minutes, providers, packages, sources)
     estimate_params = travel_estimate_params()
     digests = provenance.area_digests(
         graph=graph,
@@ -232,16 +242,19 @@ def build_area(
 
 
 def _check_reachable(
-    office_min: np.ndarray, providers: Sequence[Provider], packages: Sequence[Package]
+    office_min: np.ndarray,
+    providers: Sequence[Provider],
+    packages: Sequence[Package],
+    sources: tuple[str, str],
 ) -> None:
     """A home no office reaches by road is an input problem, not a silent unmet case."""
     problems = [
-        Problem("packages", i + 1, "lat/lon", f"home of {pk.package_id!r} is reached by no road")
+        Problem(sources[0], i + 1, "lat/lon", f"home of {pk.package_id!r} is reached by no road")
         for i, pk in enumerate(packages)
         if not np.isfinite(office_min[:, i]).any()
     ]
     problems += [
-        Problem("providers", k + 1, "lat/lon", f"office of {pv.provider_id!r} reaches no home")
+        Problem(sources[1], k + 1, "lat/lon", f"office of {pv.provider_id!r} reaches no home")
         for k, pv in enumerate(providers)
         if not np.isfinite(office_min[k]).any()
     ]
@@ -347,9 +360,12 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progre
         raise InputError(problems)
     assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
     packages = tables.read_packages(cfg.packages, postcode_lookup=cfg.postcode_lookup)
-    providers = tables.read_providers(cfg.providers)
+    # providers may be located by postcode too (docs/tables.md), with the same lookup
+    providers = tables.read_providers(cfg.providers, postcode_lookup=cfg.postcode_lookup)
     zone_table = tables.read_zone_table(cfg.zones)
     areas = read_areas(cfg.areas, code_field=cfg.area_code_field)
+    # the zone table against the areas now, naming both files, before the network is loaded
+    check_zone_table(zone_table, areas, source=cfg.zones.name, areas_source=cfg.areas.name)
     settings_file = cfg.network_settings or cfgmod.NETWORK_SETTINGS_FILE
     net_settings, travel_settings = cfgmod.network_settings(settings_file)
     progress(0.2, f"loading road network {cfg.network}")
@@ -364,6 +380,7 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progre
         travel_settings=travel_settings,
         cache_dir=cfgmod.cache_dir(),
         config_files={"network settings": settings_file},
+        sources=(cfg.packages.name, cfg.providers.name),
         progress=progress,
     )
 

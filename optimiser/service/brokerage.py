@@ -28,6 +28,11 @@ def read_packages_upload(data: bytes | io.BytesIO, name: str) -> tuple[Package, 
     return tables.read_packages(buffer, source_name=name)
 
 
+def matches_download(matches: pd.DataFrame) -> str:
+    """The brokerage matches as CSV text for download, formula-like text neutralised."""
+    return tables.csv_text(matches)
+
+
 def suggest_providers(
     area: AreaData,
     scenario: Scenario,

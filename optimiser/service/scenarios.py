@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimiser import costing, report
+from optimiser import costing, report, result_folder
 from optimiser.data import config as cfgmod
 from optimiser.data.domain import Package, Scenario, Zone, ZoneKind, ZonePolicy, ZoneRule
 from optimiser.data.rounds_options import RoundsOptions
@@ -281,13 +281,18 @@ def run_config(
 def run_demo(
     out: Path, *, seed: int | None = None, progress: Progress | None = None
 ) -> dict[str, ScenarioResult]:
-    """``homecare demo``: spot and zoned on the demo area, one result folder each."""
+    """``homecare demo``: spot and zoned on the demo area, one result folder each.
+
+    ``out`` (a folder of result folders) and its ``spot``/``zoned`` folders are checked before
+    any work: ``OutputError`` if writing them would replace anything not written by this tool.
+    """
     progress = progress or no_progress
     results: dict[str, ScenarioResult] = {}
     configs = {
         name: cfgmod.load_scenario(cfgmod.CONFIG_DIR / f"demo_{name}.toml")
         for name in ("spot", "zoned")
     }
+    check_demo_out(out)
     first = next(iter(configs.values()))
     area = area_for_config(
         dataclasses.replace(first, seed=seed) if seed is not None else first, progress=progress
@@ -303,6 +308,13 @@ def run_demo(
         )
         report.write_result(results[name], Path(out) / name)
     return results
+
+
+def check_demo_out(out: Path) -> None:
+    """``OutputError`` unless ``homecare demo --out`` may write ``out/spot`` and ``out/zoned``."""
+    result_folder.check_parent_dir(Path(out))
+    for name in ("spot", "zoned"):
+        report.check_result_dir(Path(out) / name)
 
 
 def compare_folders(dirs: Sequence[Path]) -> pd.DataFrame:

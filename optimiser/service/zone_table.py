@@ -16,25 +16,37 @@ from optimiser.data.domain import Zone, ZoneKind
 from optimiser.errors import InputError, Problem
 
 
-def check_zone_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
+def check_zone_table(
+    zone_table: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    source: str = "zone table",
+    areas_source: str = "the areas",
+) -> None:
     """Every area in exactly one zone; zone attributes consistent; known area codes.
 
-    Raises ``InputError`` listing every problem (row and column named).
+    Raises ``InputError`` listing every problem (row and column named); ``source`` and
+    ``areas_source`` name the zone table and the areas in messages (their files, when read
+    from files).
     """
     problems: list[Problem] = []
     missing = [c for c in tables.ZONE_AREA_COLUMNS if c not in zone_table.columns]
     if missing:
-        raise InputError(Problem("zone table", None, ",".join(missing), "column(s) missing"))
+        raise InputError(Problem(source, None, ",".join(missing), "column(s) missing"))
     known = set(areas["area_code"])
     seen: dict[str, str] = {}
     for i, row in enumerate(zone_table.itertuples(index=False), start=1):
         code, zone_id = str(row.area_code), str(row.zone_id)
         if code not in known:
-            problems.append(Problem("zone table", i, "area_code", f"unknown area code {code!r}"))
+            problems.append(
+                Problem(
+                    source, i, "area_code", f"unknown area code {code!r}: not in {areas_source}"
+                )
+            )
         if code in seen:
             problems.append(
                 Problem(
-                    "zone table",
+                    source,
                     i,
                     "area_code",
                     f"area {code!r} is in zones {seen[code]!r} and {zone_id!r} (zones overlap)",
@@ -42,9 +54,11 @@ def check_zone_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
             )
         seen[code] = zone_id
         if str(row.kind) not in {k.value for k in ZoneKind}:
-            problems.append(Problem("zone table", i, "kind", f"unknown zone kind {row.kind!r}"))
+            problems.append(Problem(source, i, "kind", f"unknown zone kind {row.kind!r}"))
     for code in sorted(known - set(seen)):
-        problems.append(Problem("zone table", None, "area_code", f"area {code!r} is in no zone"))
+        problems.append(
+            Problem(source, None, "area_code", f"area {code!r} of {areas_source} is in no zone")
+        )
     if problems:
         raise InputError(problems)
 
@@ -79,7 +93,7 @@ def read_demo_zone_table(path: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     demo's small areas (see :func:`check_demo_zones_file`)."""
     check_demo_zones_file(path)
     table = tables.read_zone_table(path)
-    check_zone_table(table, areas)
+    check_zone_table(table, areas, source=Path(path).name, areas_source="the demo's areas")
     return table
 
 

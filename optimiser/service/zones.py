@@ -60,7 +60,8 @@ def zone_polygons(area: AreaData, zone_table: pd.DataFrame | None = None) -> gpd
 
 def zones_download(area: AreaData, zone_table: pd.DataFrame, fmt: str = "geojson") -> bytes:
     """Zones as GeoJSON or GeoPackage bytes (for QGIS users)."""
-    gdf = zone_polygons(area, zone_table).drop(columns=["area_code"], errors="ignore")
+    polygons = zone_polygons(area, zone_table).drop(columns=["area_code"], errors="ignore")
+    gdf = gpd.GeoDataFrame(tables.safe_frame(polygons), geometry="geometry", crs=polygons.crs)
     if fmt == "geojson":
         return gdf.to_json(drop_id=True).encode("utf-8")
     if fmt == "gpkg":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from optimiser import service
 from ui import cache, components, uploads
 from ui.state import get_state
 
@@ -97,7 +98,7 @@ st.write(
 )
 st.download_button(
     "Download matches (CSV)",
-    data=matches.to_csv(index=False),
+    data=service.matches_download(matches),
     file_name="matches.csv",
     mime="text/csv",
     key="brokerage_download",

@@ -44,7 +44,8 @@ the local UTM projection). Cross-table checks live in :func:`validate_references
 Modules: ``schema`` (every table's columns, in one place), ``raw`` (files to raw tables),
 ``checker`` (the problem collector and the one row loop every reader shares), ``packages``,
 ``providers``, ``zones``, ``postcodes`` (the readers), ``references`` (cross-table checks) and
-``writers`` (frames and atomic writers).
+``writers`` (frames, atomic writers, and the one neutraliser of formula-like text that
+every export uses).
 """
 
 from __future__ import annotations
@@ -67,8 +68,12 @@ from optimiser.data.tables.schema import (
     ZONE_GEO_COLUMNS,
 )
 from optimiser.data.tables.writers import (
+    csv_text,
     packages_to_frame,
     providers_to_frame,
+    safe_frame,
+    safe_text,
+    write_csv,
     write_packages,
     write_providers,
     write_zones,
@@ -92,6 +97,7 @@ __all__ = [
     "ZONE_GEO_COLUMNS",
     "PathOrBuffer",
     "PostcodeLookup",
+    "csv_text",
     "normalise_postcode",
     "normalise_token",
     "packages_from_frame",
@@ -105,7 +111,10 @@ __all__ = [
     "read_zone_table",
     "read_zones",
     "reference_problems",
+    "safe_frame",
+    "safe_text",
     "validate_references",
+    "write_csv",
     "write_packages",
     "write_providers",
     "write_zones",

@@ -9,6 +9,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
+#: injection"). Writers put a single quote before such text (``writers.safe_text``); readers
+#: take that quote off again, so written tables read back exactly.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def normalise_token(text: str) -> str:
     """A need, skill or similar tag in canonical form: lower case, words joined by ``_``."""
@@ -39,6 +44,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 def is_missing(value: object) -> bool:
     """True for a blank cell: None, NaN, NA/NaT or text that is only spaces."""
+    if type(value) is str:  # the common case first (every CSV cell)
+        return not value.strip()
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -55,7 +62,11 @@ def shown(value: object) -> str:
 
 
 def as_text(value: object) -> str:
-    """Cell value as text; integral floats (Excel numbers) lose their ``.0``."""
+    """Cell value as text; integral floats (Excel numbers) lose their ``.0``; the quote a
+    writer puts before formula-like text (``'=x``) is taken off (``=x``)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:].strip()
+    return text

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+import numpy as np
+import pandas as pd
 from shapely.geometry import Point
 
 from optimiser.data.tables.cells import (
@@ -35,6 +37,12 @@ from optimiser.errors import InputError, Problem
 #: A postcode lookup as the readers use it: {normalised postcode: (lat, lon)}.
 Lookup = Mapping[str, tuple[float, float]]
 
+#: Kinds whose cells repeat across rows (visit patterns, choices, tags, numbers): a cell text
+#: read once without a problem is not read again (the 100,000-row files of a county).
+_REPEATING = frozenset(
+    {Kind.NUMBER, Kind.INTEGER, Kind.BOOLEAN, Kind.CHOICE, Kind.TAGS, Kind.VISITS}
+)
+_MISS = object()
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _R = TypeVar("_R")
@@ -49,6 +57,9 @@ class Checker:
         self.problems: list[Problem] = []
         #: Columns the table has; a missing column is reported once, not on every row.
         self.present: set[str] = set()
+        #: (column, type, cell) -> value of repeating cells read without a problem.
+        self._seen: dict[tuple[str, type, object], Any] = {}
+        self._latlon: dict[int, tuple[Column, Column]] = {}
 
     def add(self, row: int | None, fld: str | None, message: str) -> None:
         """Record a problem (``row`` None: about the whole table)."""
@@ -74,7 +85,7 @@ class Checker:
         unknown: list[str] = []
         for col in raw.frame.columns:
             name = norm_col(col)
-            blank = raw.frame[col].map(is_missing)
+            blank = _blank(raw.frame[col])
             if name.startswith("unnamed:") and blank.all():
                 continue  # an empty trailing column left by a spreadsheet
             if name in mapping:
@@ -124,12 +135,31 @@ class Checker:
     # -- one cell ---------------------------------------------------------------------------
 
     def cell(self, row: int, col: Column, value: object) -> Any:
-        """Read one cell as the column's kind: the value, its default, or None (a problem)."""
+        """Read one cell as the column's kind: the value, its default, or None (a problem).
+
+        Repeating kinds are read once per distinct cell (a problem is recorded on every row).
+        """
         if is_missing(value):
             if col.needed:
                 self.missing(row, col.name, col.expected)
                 return None
             return col.default
+        if col.kind not in _REPEATING:
+            return self._read(row, col, value)
+        key = (col.name, type(value), value)
+        try:
+            hit = self._seen.get(key, _MISS)
+        except TypeError:  # an unhashable cell (never from CSV, Excel or geo files)
+            return self._read(row, col, value)
+        if hit is not _MISS:
+            return hit
+        before = len(self.problems)
+        result = self._read(row, col, value)
+        if len(self.problems) == before:
+            self._seen[key] = result
+        return result
+
+    def _read(self, row: int, col: Column, value: object) -> Any:
         kind = col.kind
         if kind is Kind.TEXT:
             return as_text(value)
@@ -247,8 +277,11 @@ class Checker:
             return self._checked_latlon(row, geometry.y, geometry.x)
         has_latlon = not (is_missing(cells.get("lat")) and is_missing(cells.get("lon")))
         if has_latlon or is_missing(cells.get("postcode")):
-            lat = self.cell(row, schema.column("lat"), cells.get("lat"))
-            lon = self.cell(row, schema.column("lon"), cells.get("lon"))
+            lat_col, lon_col = self._latlon.get(id(schema)) or self._latlon.setdefault(
+                id(schema), (schema.column("lat"), schema.column("lon"))
+            )
+            lat = self.cell(row, lat_col, cells.get("lat"))
+            lon = self.cell(row, lon_col, cells.get("lon"))
             return None if lat is None or lon is None else (lat, lon)
         postcode = as_text(cells["postcode"])
         if lookup is None:
@@ -280,6 +313,13 @@ class Checker:
         return None
 
 
+def _blank(column: pd.Series) -> pd.Series:
+    """``is_missing`` of every cell of a column (vectorised when every cell is text)."""
+    if pd.api.types.infer_dtype(column, skipna=False) == "string":
+        return column.str.strip().eq("")
+    return column.map(is_missing)
+
+
 @dataclass(frozen=True)
 class Row:
     """One checked row: cells, values by column (plus ``location``), geometry, and ``ok``.
@@ -296,13 +336,15 @@ class Row:
 
 def _cells(raw: RawTable, mapping: Mapping[str, str]) -> Iterator[tuple[int, dict[str, object]]]:
     """(1-based row, {normalised column: cell}) for every row, skipping fully blank rows."""
-    columns = {name: raw.frame[orig].tolist() for name, orig in mapping.items()}
-    for i in range(len(raw.frame)):
-        rec = {name: values[i] for name, values in columns.items()}
-        geom_missing = raw.geometry is None or raw.geometry[i] is None
-        if all(is_missing(v) for v in rec.values()) and geom_missing:
-            continue
-        yield i + 1, rec
+    names = list(mapping)
+    columns = [raw.frame[orig].tolist() for orig in mapping.values()]
+    blank = np.ones(len(raw.frame), dtype=bool)  # rows blank in every column, found at once
+    for orig in mapping.values():
+        blank &= _blank(raw.frame[orig]).to_numpy(dtype=bool)
+    if raw.geometry is not None:
+        blank &= np.array([g is None for g in raw.geometry], dtype=bool)
+    for i in np.flatnonzero(~blank).tolist():
+        yield i + 1, dict(zip(names, (values[i] for values in columns), strict=True))
 
 
 def check_rows(
@@ -317,32 +359,48 @@ def check_rows(
     firsts: dict[str, dict[str, int]] = {c.name: {} for c in schema.columns if c.unique}
     needed = [c.name for c in schema.columns if c.needed and not c.location]
     located = any(c.location for c in schema.columns)
+    has_geometry = raw.geometry is not None
+    # the columns after the first location column (read as one position), in layout order
+    plan = [c for c in schema.columns if not c.location]
+    first_location = next((i for i, c in enumerate(schema.columns) if c.location), None)
+    position = (
+        sum(1 for c in schema.columns[:first_location] if not c.location)
+        if first_location is not None
+        else None
+    )
+    rows = 0
     for row, cells in _cells(raw, mapping):
+        rows += 1
         before = len(chk.problems)
-        geometry = raw.geometry[row - 1] if raw.geometry is not None else None
+        geometry = raw.geometry[row - 1] if has_geometry else None
         values: dict[str, Any] = {}
 
         def add(fld: str, message: str, row: int = row) -> None:
             chk.add(row, fld, message)
 
         view = RowView(row, cells, values, geometry, add)
-        for col in schema.columns:
-            if col.location:
-                if "location" not in values:
-                    values["location"] = chk.location(
-                        row, cells, schema, geometry, raw.geometry is not None, postcode_lookup
-                    )
-                continue
+        for i, col in enumerate(plan):
+            if i == position:
+                values["location"] = chk.location(
+                    row, cells, schema, geometry, has_geometry, postcode_lookup
+                )
             value = chk.cell(row, col, cells.get(col.name))
             values[col.name] = value
             if col.unique and value is not None:
                 chk.unique(row, col.name, col.key(value) if col.key else value, firsts[col.name])
             for check in col.then:
                 check(view)
+        if position is not None and position >= len(plan):
+            values["location"] = chk.location(
+                row, cells, schema, geometry, has_geometry, postcode_lookup
+            )
         ok = len(chk.problems) == before and all(values[n] is not None for n in needed)
         if located and values["location"] is None:
             ok = False
         yield Row(row, cells, values, geometry, ok)
+    if rows == 0:
+        what = "features" if has_geometry else "data rows"
+        chk.add(None, None, f"no {what}: the file has no {schema.table} to read (only a header?)")
 
 
 def checked_records(

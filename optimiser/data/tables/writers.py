@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from optimiser.data.domain import Package, Provider, Zone
+from optimiser.data.tables.cells import FORMULA_STARTS
 from optimiser.data.tables.raw import CSV, GEO, GEOJSON, GPKG, XLSX, format_of
 from optimiser.data.tables.schema import (
     PACKAGES,
@@ -26,6 +28,49 @@ from optimiser.data.visits_syntax import format_visits
 from optimiser.errors import InputError, Problem
 
 _DTYPES = {Kind.NUMBER: "float64", Kind.INTEGER: "int64", Kind.BOOLEAN: "bool"}
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+# ------------------------------------------------------------ spreadsheet formula injection
+
+
+def safe_text(value: object) -> object:
+    """A text cell a spreadsheet will not run: ``'`` before text starting ``= + - @``, tab or
+    carriage return (OWASP's advice on CSV injection). Numbers, and text that is a plain number
+    (``-5``, ``+1.5e3``), are returned unchanged; readers take the quote off again."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`safe_text` applied to every text cell and index label.
+
+    Every export goes through it: result CSVs, the finance workbook, GeoPackage attributes,
+    downloads and the table writers. Numeric columns are left as they are.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(safe_text)
+    if out.index.dtype == object:
+        out.index = out.index.map(safe_text)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write an export table as CSV (no index), formula-like text neutralised."""
+    safe_frame(frame).to_csv(path, index=False)
+    return Path(path)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """An export table as CSV text (no index) for a download, formula-like text neutralised."""
+    return safe_frame(frame).to_csv(index=False)
 
 
 def _typed(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -134,7 +179,7 @@ def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
-    """One sheet, streamed (openpyxl write-only); text stays text even if it starts with '='."""
+    """One sheet, streamed (openpyxl write-only); text cells are always text, never formulas."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -174,13 +219,13 @@ def _write_frame(
 
     def write(tmp: Path) -> None:
         if fmt == CSV:
-            text_frame(frame).to_csv(tmp, index=False, lineterminator="\n")
+            safe_frame(text_frame(frame)).to_csv(tmp, index=False, lineterminator="\n")
         elif fmt == XLSX:
-            _write_xlsx(frame, tmp, table)
+            _write_xlsx(safe_frame(frame), tmp, table)
         else:
             if geometry is None:
                 raise ValueError(f"{table} have no geometry to write as {fmt}")
-            gdf = gpd.GeoDataFrame(frame, geometry=list(geometry), crs=4326)
+            gdf = gpd.GeoDataFrame(safe_frame(frame), geometry=list(geometry), crs=4326)
             driver = "GeoJSON" if fmt == GEOJSON else "GPKG"
             kwargs = {"layer": table} if fmt == GPKG else {}
             gdf.to_file(tmp, driver=driver, engine="pyogrio", **kwargs)
