@@ -63,8 +63,10 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
 
 
 #: A move with a visible effect on the demo: Oakham South's largest small area (17 people) into
-#: the Rural Centre zone, whose lead providers have room (unmet and travel both fall).
-MOVE = ("E01013803", "Z-RUR-C")
+#: Oakham North, whose leads have room: the packages change provider, so travel and cost move.
+#: (Into the Rural Centre, as before, has no effect since its single lead is full and current
+#: clients keep care: they stay with their providers as the zone's fallback.)
+MOVE = ("E01013803", "Z-OAK-N")
 
 
 def test_zone_move_changes_the_kpis_and_shows_deltas(app: AppTest) -> None:

@@ -27,10 +27,10 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SERVER_START_S = 60.0
 PAGE_TIMEOUT_MS = 90_000
-#: The edit: Oakham South's largest small area (17 people) into the Rural Centre zone, a move
-#: that changes unmet hours and travel on the demo (most single moves change little there).
+#: The edit: Oakham South's largest small area (17 people) into Oakham North, a move that
+#: changes travel and cost on the demo (most single moves change little there).
 EDITED_AREA = "E01013803"
-TARGET_ZONE = "Z-RUR-C"
+TARGET_ZONE = "Z-OAK-N"
 
 
 def _find_chromium() -> str | None:
