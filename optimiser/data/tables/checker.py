@@ -243,7 +243,7 @@ class Checker:
         self.add(
             row,
             fld,
-            f"duplicate {fld}: {ascii(written)} here and {ascii(first_written)} on row "
+            f"duplicate {fld}: {written!a} here and {first_written!a} on row "
             f"{first_row} look the same ('{ident}'); they differ only by invisible or look-alike "
             f"characters (ids are compared without them)",
         )
