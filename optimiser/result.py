@@ -43,8 +43,10 @@ class ScenarioResult:
     ----------
     summary
         Headline figures (keys in ``SUMMARY_KEYS`` plus ``baseline`` and ``stages``, see
-        ``summary.json``). Hours are weekly contact hours [h] unless named ``carer_hours``;
-        travel in minutes per contact hour [min/h]; money in pounds [GBP].
+        ``summary.json``, and ``warnings`` when loading or the run overruled something: one
+        sentence each, naming the packages or providers). Hours are weekly contact hours [h]
+        unless named ``carer_hours``; travel in minutes per contact hour [min/h]; money in
+        pounds [GBP].
     assignments
         One row per package: package_id, provider_id (empty if unmet), zone_id, area_code,
         lat, lon, priority, status, days_waiting, weekly_hours [h], carer_hours [h],
@@ -112,6 +114,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         for key, value in baseline.items():
             if key != "name":
                 lines.append(f"    {key:<32} {_fmt(value)}")
+    warnings = summary.get("warnings") or []
+    if warnings:
+        lines.append(f"  warnings ({len(warnings)}):")
+        lines += [f"    - {w}" for w in warnings]
     return "\n".join(lines)
 
 

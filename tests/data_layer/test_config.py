@@ -119,13 +119,16 @@ BAD = [
             ("rules.priority_weight.hospital", "did you mean 'hospital_discharge'?"),
         ],
     ),
-    # without demo data, packages and providers must be given; zoned needs zones
+    # without demo data, every own-data key is required, named at once (spot or zoned)
     (
         '[scenario]\nname="t"\n[zones]\nrule="zoned"\n',
         [
-            ("inputs.packages", "missing"),
+            ("inputs.packages", "missing: the packages table"),
             ("inputs.providers", "missing"),
-            ("inputs.zones", "a zoned rule needs a zones file"),
+            ("inputs.network", "missing: the road network"),
+            ("inputs.zones", "missing: the zones"),
+            ("inputs.areas", "missing: the small-area boundaries"),
+            ("inputs.area_code_field", "required when demo = false"),
         ],
     ),
     (
