@@ -233,3 +233,36 @@ def test_scenario_to_toml_round_trips(tmp_path: Path, monkeypatch: pytest.Monkey
     back = load_scenario(tmp_path / "saved.toml", check_paths=False)
     assert back == cfg
     assert isinstance(back, ScenarioConfig)
+
+
+def _documented_minimal_own_config() -> str:
+    """The commented minimal own-data config at the top of configs/example_scenario.toml."""
+    lines = (CONFIGS / "example_scenario.toml").read_text().splitlines()
+    start = lines.index(
+        "# The minimal own-data config (tests load it; everything else takes its default, rule spot):"
+    )
+    block = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("#  ") and line != "#":
+            break
+        block.append(line[4:] if line.startswith("#   ") else "")
+    return "\n".join(block).strip() + "\n"
+
+
+def test_documented_minimal_own_data_config_loads(tmp_path: Path) -> None:
+    """The example's minimal own-data config loads; its keys are exactly the required ones,
+    and leaving out any of them names that key (all missing ones at once)."""
+    text = _documented_minimal_own_config()
+    for name in ("roads.osm.pbf", "packages.csv", "providers.csv", "zones.csv", "lsoa.geojson"):
+        (tmp_path / name).touch()  # paths are checked on load; the contents are not read here
+    cfg = scenario_from_toml(text, base_dir=tmp_path)
+    assert not cfg.demo and cfg.area_code_field == "LSOA21CD"
+    assert cfg.zones == tmp_path / "zones.csv"
+    assert cfg.scenario.zone_policy.rule is ZoneRule.SPOT
+    given = [line.split("=")[0].strip() for line in text.splitlines()[3:] if "=" in line]
+    assert sorted(given) == sorted(config.OWN_DATA_KEYS)
+    for key in config.OWN_DATA_KEYS:
+        without = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key} "))
+        found = _problems(without, tmp_path)
+        assert found == [(f"inputs.{key}", found[0][1])]
+        assert "required when demo = false" in found[0][1]
