@@ -238,9 +238,7 @@ def test_scenario_to_toml_round_trips(tmp_path: Path, monkeypatch: pytest.Monkey
 def _documented_minimal_own_config() -> str:
     """The commented minimal own-data config at the top of configs/example_scenario.toml."""
     lines = (CONFIGS / "example_scenario.toml").read_text().splitlines()
-    start = lines.index(
-        "# The minimal own-data config (tests load it; everything else takes its default, rule spot):"
-    )
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("# The minimal own-data config"))
     block = []
     for line in lines[start + 2 :]:
         if not line.startswith("#  ") and line != "#":

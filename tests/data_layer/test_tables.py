@@ -589,7 +589,7 @@ def test_zone_leads_are_checked_against_the_providers() -> None:
     """With the provider ids given, an unknown lead is a problem on the row that names it, and
     a list written with ',' is named as such (it used to pass as one odd id)."""
     with pytest.raises(InputError) as info:
-        read_zones(BAD / "zones_areas_unknown_lead.csv", provider_ids=["PR1", "PR2"])
+        read_zones(BAD / "refs_zones_comma_leads.csv", provider_ids=["PR1", "PR2"])
     (problem,) = info.value.problems
     assert (problem.row, problem.field) == (3, "lead_providers")
     assert "separate ids with ';' (write 'PR1;PR2')" in problem.message
