@@ -180,23 +180,79 @@ def check_partition(
     return problems
 
 
-def area_of_point(
-    lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray, areas: gpd.GeoDataFrame
-) -> np.ndarray:
-    """Area code of each point (EPSG:4326 lat/lon), or ``None`` where no area contains it.
+#: Points this close to an area but outside every one take the nearest area [m]: generalised
+#: boundaries (ONS "BGC", generalised to 20 m) move edges by tens of metres, so a home on a
+#: boundary street can fall just outside. Assumption: 50 m, a little over twice the
+#: generalisation, still far below the size of a small area.
+DEFAULT_POINT_TOLERANCE_M = 50.0
 
-    Vectorised with an STRtree; a point on a shared boundary takes the first area found.
+
+def area_of_points(
+    lats: Sequence[float] | np.ndarray,
+    lons: Sequence[float] | np.ndarray,
+    areas: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = DEFAULT_POINT_TOLERANCE_M,
+) -> np.ndarray:
+    """Area code of each point (EPSG:4326 lat/lon), or ``None`` where no area is near it.
+
+    A point inside or on the edge of areas takes the first of them in the frame's order (so a
+    point on a shared boundary gets one code, always the same); a point outside every area but
+    within ``tolerance_m`` [m] of one takes the nearest (distance in the local UTM projection).
+    Vectorised with an STRtree.
     """
     lats = np.asarray(lats, dtype=float)
     lons = np.asarray(lons, dtype=float)
+    out = np.full(len(lats), None, dtype=object)
+    if len(lats) == 0 or len(areas) == 0:
+        return out
+    codes = np.array(areas["area_code"], dtype=object)
     points = shapely.points(lons, lats)
     geoms = areas.to_crs(WGS84).geometry.values
     tree = shapely.STRtree(geoms)
     pt_idx, area_idx = tree.query(points, predicate="intersects")
-    codes = np.array(areas["area_code"], dtype=object)
-    out = np.full(len(points), None, dtype=object)
     # Keep the first hit per point (reverse assignment so the lowest area index wins).
     out[pt_idx[::-1]] = codes[area_idx[::-1]]
+    missing = np.flatnonzero(pd.isna(out))
+    if len(missing) and tolerance_m > 0:
+        utm = areas.to_crs(WGS84).estimate_utm_crs()
+        metric = areas.to_crs(utm).geometry.values
+        far = gpd.GeoSeries(points[missing], crs=WGS84).to_crs(utm).values
+        near_pt, near_area = shapely.STRtree(metric).query_nearest(
+            far, max_distance=tolerance_m, all_matches=False
+        )
+        out[missing[near_pt]] = codes[near_area]
+    return out
+
+
+def zone_of_areas(
+    zones: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, min_share: float = 0.5
+) -> dict[str, str | None]:
+    """The zone each small area belongs to by overlap: the zone covering most of its area.
+
+    ``zones`` has ``zone_id`` and polygon geometry; ``areas`` has ``area_code``. An area goes
+    to the zone that covers the largest share of it when that share exceeds ``min_share``
+    (default a majority); else to ``None`` (no zone covers most of it). Areas are measured in
+    the local UTM projection [m²].
+    """
+    out: dict[str, str | None] = {str(c): None for c in areas["area_code"]}
+    if len(zones) == 0 or len(areas) == 0:
+        return out
+    utm = areas.to_crs(WGS84).estimate_utm_crs()
+    a = areas[["area_code", "geometry"]].to_crs(utm)
+    z = zones[["zone_id", "geometry"]].to_crs(utm)
+    whole = dict(zip(a["area_code"].astype(str), a.geometry.area, strict=True))
+    left, right = shapely.STRtree(z.geometry.values).query(a.geometry.values, "intersects")
+    best: dict[str, tuple[float, str]] = {}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        code = str(a["area_code"].iloc[i])
+        share = shapely.intersection(a.geometry.values[i], z.geometry.values[j]).area
+        share = share / whole[code] if whole[code] > 0 else 0.0
+        if share > best.get(code, (0.0, ""))[0]:
+            best[code] = (share, str(z["zone_id"].iloc[j]))
+    for code, (share, zone_id) in best.items():
+        if share > min_share:
+            out[code] = zone_id
     return out
 
 

@@ -59,6 +59,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     service.write_result(result, out)
     print(result.summary_text())
+    for warning in result.summary.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"\nResults written to {out}")
     return 0
 

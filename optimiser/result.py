@@ -52,8 +52,10 @@ class ScenarioResult:
     ----------
     summary
         Headline figures (keys in ``SUMMARY_KEYS`` plus ``baseline`` and ``stages``, see
-        ``summary.json``). Hours are weekly contact hours [h] unless named ``carer_hours``;
-        travel in minutes per contact hour [min/h]; money in pounds [GBP].
+        ``summary.json``, and ``warnings`` when loading or the run overruled something: one
+        sentence each, naming the packages or providers). Hours are weekly contact hours [h]
+        unless named ``carer_hours``; travel in minutes per contact hour [min/h]; money in
+        pounds [GBP].
         Who is left without care, in three disjoint groups that add up to ``unmet_packages``
         and ``unmet_hours`` (``optimiser.left_without_care``): ``current_clients_without_care``
         (active packages that lose their care), ``waiting_not_placed`` (the community waiting
@@ -166,6 +168,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         for key, value in baseline.items():
             if key != "name":
                 lines.append(f"    {key:<32} {_fmt(value)}")
+    warnings = summary.get("warnings") or []
+    if warnings:
+        lines.append(f"  warnings ({len(warnings)}):")
+        lines += [f"    - {w}" for w in warnings]
     return "\n".join(lines)
 
 

@@ -4,7 +4,9 @@ Layout (every key optional unless marked; ``configs/example_scenario.toml`` docu
 
     [scenario]  name (required), description, travel_method ("estimate" | "rounds"), seed
     [inputs]    area, network, network_settings, demo, demand, demo_scale, packages, providers,
-                zones, postcode_lookup, areas, area_code_field
+                zones, postcode_lookup, areas, area_code_field (with demo = false, the keys
+                of ``OWN_DATA_KEYS`` are required: packages, providers, network, zones, areas,
+                area_code_field)
     [output]    dir
     [zones]     rule ("spot" | "zoned"), non_lead_penalty, [zones.per_zone] ZONE_ID = rule
     [rules]     travel_limit_min, release_continuity, wait_weight_per_day,
@@ -121,8 +123,9 @@ class ScenarioConfig:
     """A scenario with its data inputs, as a scenario file states them (paths resolved).
 
     With ``demo = True`` the demo generator supplies packages, providers and zones; any of them
-    also given as a file replaces the generated one. Without ``demo``, ``packages`` and
-    ``providers`` are required, and ``zones`` too when any zone rule is ``zoned``.
+    also given as a file replaces the generated one. Without ``demo``, every key of
+    ``OWN_DATA_KEYS`` is required (packages, providers, network, zones, areas,
+    area_code_field).
     """
 
     scenario: Scenario
@@ -356,6 +359,16 @@ _INPUT_KEYS = (
 )
 _COST_KEYS = tuple(f.name for f in fields(CostModel))
 
+#: The [inputs] keys an own-data config (``demo = false``) must give, and what each names.
+OWN_DATA_KEYS: dict[str, str] = {
+    "packages": "the packages table",
+    "providers": "the providers table",
+    "network": "the road network, a file or a place name",
+    "zones": "the zones, a zone-to-area table or polygons (a spot run reports by zone too)",
+    "areas": "the small-area boundaries (e.g. LSOAs) that packages are placed in",
+    "area_code_field": "the column of the areas file that holds the area codes",
+}
+
 
 def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> ScenarioConfig:
     problems: list[Problem] = []
@@ -404,10 +417,12 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
         )
     }
     if not demo:
-        for k in ("packages", "providers"):
+        for k, why in OWN_DATA_KEYS.items():
             if k not in inp:
                 r.add(
-                    f"inputs.{k}", "missing: give a file, or set inputs.demo = true for demo data"
+                    f"inputs.{k}",
+                    f"missing: {why} (required when demo = false; or set inputs.demo = true "
+                    f"for demo data)",
                 )
 
     out_t = r.table(doc, "output", ("dir",))
@@ -421,9 +436,6 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
         str(z): _rule(r, v if isinstance(v, str) else repr(v), f"zones.per_zone.{z}")
         for z, v in per_zone_raw.items()
     }
-    zoned_anywhere = rule is ZoneRule.ZONED or ZoneRule.ZONED in per_zone.values()
-    if not demo and zoned_anywhere and "zones" not in inp:
-        r.add("inputs.zones", "missing: a zoned rule needs a zones file")
 
     rt = r.table(
         doc,

@@ -72,13 +72,15 @@ class UnmetReason(StrEnum):
     The first three are the pruning steps that remove candidate providers when the assignment
     instance is built (no provider with the skill; none allowed in the zone; none within the
     travel limit); a package that kept candidates but was still not placed has "no capacity
-    left".
+    left". An active package released because its current provider could not hold all its
+    current clients, and then not placed, has "current provider over capacity" before any.
     """
 
     NO_SKILL = "no_skill"
     NO_ZONE_PROVIDER = "no_zone_provider"
     BEYOND_TRAVEL_LIMIT = "beyond_travel_limit"
     NO_CAPACITY = "no_capacity"
+    CURRENT_PROVIDER_FULL = "current_provider_full"
 
     @property
     def text(self) -> str:
@@ -91,6 +93,10 @@ _UNMET_TEXT = {
     UnmetReason.NO_ZONE_PROVIDER: "no provider allowed in the zone",
     UnmetReason.BEYOND_TRAVEL_LIMIT: "no provider within the travel limit",
     UnmetReason.NO_CAPACITY: "no capacity left",
+    UnmetReason.CURRENT_PROVIDER_FULL: (
+        "its current provider is over capacity with its current clients, and no other "
+        "provider allowed had room"
+    ),
 }
 
 

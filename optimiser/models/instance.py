@@ -10,7 +10,10 @@ only, or others at a penalty when ``non_lead_penalty`` is set); the provider's o
 within ``travel_limit_min`` one way; then at most ``max_candidates`` nearest survivors are kept.
 A package with no surviving pair records why (``prune_reason``), in the order of
 :class:`~optimiser.data.domain.UnmetReason`. Active packages whose continuity is not released
-keep exactly one pair, with their current provider, whatever the rules (existing contracts).
+keep exactly one pair, with their current provider, whatever the rules (existing contracts),
+as long as that provider can hold them: where a provider's must-stay packages (with travel)
+already exceed its capacity, they keep it in table order while its capacity lasts, and the rest
+are released like any active package (``capacity_excess`` says which, and by how much).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from optimiser.data.domain import (
     ZoneKind,
     ZoneRule,
 )
-from optimiser.errors import InfeasibleError, InputError, Problem
+from optimiser.errors import InputError, Problem
 from optimiser.models.travel_formula import TravelEstimateParams, nearest_leg, per_visit_travel
 
 #: Unmet weights are stored in thousandths of a weight unit per contact minute.
@@ -61,6 +64,36 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
     return view
 
 
+@dataclass(frozen=True)
+class CapacityExcess:
+    """A provider whose current clients alone, with travel, need more than its capacity.
+
+    ``needed_hours`` and ``capacity_hours`` [carer-h/week, travel included]; ``released`` are
+    the package ids that could not keep this provider (the last in table order that did not
+    fit), and so were released to be placed elsewhere or left unmet.
+    """
+
+    provider_id: str
+    needed_hours: float
+    capacity_hours: float
+    released: tuple[str, ...]
+
+    @property
+    def over_hours(self) -> float:
+        """Carer-hours a week by which the current clients exceed the capacity [h]."""
+        return self.needed_hours - self.capacity_hours
+
+    def sentence(self) -> str:
+        """The excess as a commissioner reads it."""
+        return (
+            f"provider '{self.provider_id}' is {self.over_hours:,.1f} carer-hours a week over "
+            f"its capacity with its current clients alone ({self.needed_hours:,.1f} h needed "
+            f"including travel, capacity {self.capacity_hours:,.1f} h): "
+            f"{len(self.released)} package(s) could not keep their provider and were placed "
+            f"elsewhere or left unmet: {', '.join(self.released)}"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class AssignmentInstance:
     """An assignment problem in integer units (all arrays read-only).
@@ -84,6 +117,8 @@ class AssignmentInstance:
 
     ``records`` are the inputs it was compiled from, which the checker re-reads.
     ``keep_current_clients`` is the scenario's rule (``AssignmentRules``), read by the solver.
+    ``capacity_excess`` names each provider whose must-stay packages did not all fit, and the
+    packages released from it (active, no longer ``fixed``).
     """
 
     package_ids: tuple[str, ...]
@@ -114,6 +149,7 @@ class AssignmentInstance:
     travel_limit_min: float = 45.0
     max_candidates: int | None = None
     travel_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
+    capacity_excess: tuple[CapacityExcess, ...] = ()
 
     def __post_init__(self) -> None:
         n, p, m = len(self.package_ids), len(self.provider_ids), len(self.pair_pkg)
@@ -162,6 +198,12 @@ class AssignmentInstance:
     def n_pairs(self) -> int:
         """M, the number of candidate pairs."""
         return len(self.pair_pkg)
+
+    @property
+    def released(self) -> np.ndarray:
+        """Per package: released from a current provider that could not hold it (bool)."""
+        ids = {pid for ex in self.capacity_excess for pid in ex.released}
+        return np.array([pid in ids for pid in self.package_ids], dtype=bool)
 
     @property
     def pair_load_min(self) -> np.ndarray:
@@ -233,13 +275,15 @@ def build_instance(
     per-visit travel estimate (default :class:`TravelEstimateParams`).
 
     Raises ``InputError`` (every problem at once) for empty inputs, shape mismatches, duplicate
-    ids, unknown zones or current providers; ``InfeasibleError`` when packages that must stay
-    with their current provider (continuity not released) already exceed its capacity.
+    ids, unknown zones or current providers. Packages that must stay with their current
+    provider (continuity not released) but do not fit its capacity are released instead (see
+    :class:`CapacityExcess`): the run goes on, and the excess is reported.
 
     The steps, one helper per rule, in order: per-package demand, unmet weights (priority),
-    continuity; then the pruning rules as (P, N) masks (skills, zone rule, travel limit), the
-    reasons of packages left with no pair, the candidate pairs; then per-pair travel, cost and
-    soft-zoning penalty; last, the capacity check of packages that must stay.
+    continuity, then the capacity of packages that must stay (releasing what does not fit);
+    then the pruning rules as (P, N) masks (skills, zone rule, travel limit), the reasons of
+    packages left with no pair, the candidate pairs; then per-pair travel, cost and soft-zoning
+    penalty.
     """
     # --- data ---------------------------------------------------------------------------
     travel_params = travel_params or TravelEstimateParams()
@@ -258,6 +302,19 @@ def build_instance(
     current, active, fixed = _continuity(packages, prov_index, rules.release_continuity)
     rural, uplift = _zone_facts(packages, zones_by_id)
     capacity_min = to_int([pr.capacity_hours for pr in providers], 60.0)
+    fixed_travel_min, _ = _pair_travel(
+        np.flatnonzero(fixed),
+        current[fixed],
+        office_min,
+        office_km,
+        near_min,
+        near_km,
+        carer_visits,
+        travel_params,
+    )
+    fixed, excess = _fit_fixed_capacity(
+        packages, providers, fixed, current, carer_min, fixed_travel_min, capacity_min
+    )
 
     # --- pruning rules, (P, N) masks ------------------------------------------------------
     skill_ok = _skill_rule(packages, providers)
@@ -317,8 +374,8 @@ def build_instance(
         travel_limit_min=rules.travel_limit_min,
         max_candidates=max_candidates,
         travel_params=travel_params,
+        capacity_excess=excess,
     )
-    check_fixed_capacity(inst)
     return inst
 
 
@@ -607,24 +664,43 @@ def _pair_penalty(
 
 
 # Capacity of what must stay: the packages fixed to their current provider, with their travel,
-# fit that provider's weekly capacity (else no assignment exists and the user must choose).
-def check_fixed_capacity(instance: AssignmentInstance) -> None:
-    """Raise ``InfeasibleError`` if packages that must stay already overfill a provider."""
-    fixed_pairs = np.flatnonzero(instance.fixed[instance.pair_pkg])
-    load = np.bincount(
-        instance.pair_prov[fixed_pairs],
-        weights=instance.pair_load_min[fixed_pairs],
-        minlength=instance.n_providers,
-    )
-    over = np.flatnonzero(load > instance.capacity_min)
-    if len(over):
-        lines = [
-            f"provider {instance.provider_ids[k]!r}: packages that must stay need "
-            f"{load[k] / 60:,.1f} carer-hours a week including travel, capacity is "
-            f"{instance.capacity_min[k] / 60:,.1f} h"
-            for k in over
-        ]
-        raise InfeasibleError(
-            "continuity is not released, yet current packages overfill their providers "
-            "(release continuity or raise capacity):\n  " + "\n  ".join(lines)
+# keep it in table order while its weekly capacity lasts (first fit: a smaller later package
+# may still fit after a larger one did not); the rest are released like any active package and
+# named in a CapacityExcess, so one overfull provider never stops the whole run.
+def _fit_fixed_capacity(
+    packages: Sequence[Package],
+    providers: Sequence[Provider],
+    fixed: np.ndarray,
+    current: np.ndarray,
+    carer_min: np.ndarray,
+    fixed_travel_min: np.ndarray,
+    capacity_min: np.ndarray,
+) -> tuple[np.ndarray, tuple[CapacityExcess, ...]]:
+    idx = np.flatnonzero(fixed)
+    load = carer_min[idx] + fixed_travel_min
+    needed = np.bincount(current[idx], weights=load, minlength=len(providers))
+    over = set(np.flatnonzero(needed > capacity_min).tolist())
+    if not over:
+        return fixed, ()
+    kept = fixed.copy()
+    remaining = capacity_min.astype(np.int64).copy()
+    released: dict[int, list[str]] = {k: [] for k in sorted(over)}
+    for i, m in zip(idx.tolist(), load.tolist(), strict=True):
+        k = int(current[i])
+        if k not in over:
+            continue
+        if m <= remaining[k]:
+            remaining[k] -= m
+        else:
+            kept[i] = False
+            released[k].append(packages[i].package_id)
+    excess = tuple(
+        CapacityExcess(
+            provider_id=providers[k].provider_id,
+            needed_hours=float(needed[k]) / 60.0,
+            capacity_hours=float(capacity_min[k]) / 60.0,
+            released=tuple(ids),
         )
+        for k, ids in released.items()
+    )
+    return kept, excess

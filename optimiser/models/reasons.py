@@ -4,7 +4,9 @@ The order (:class:`~optimiser.data.domain.UnmetReason`): no provider with the sk
 provider allowed in the zone; none within the travel limit; no capacity left. The first three
 are exactly the pruning steps that remove candidate pairs when the instance is built (so a
 package with no candidate pair left carries its reason from there); a package that kept
-candidates but was still not placed has "no capacity left". ``rural`` is a separate flag, not a
+candidates but was still not placed has "no capacity left". An active package the instance
+released from an overfull current provider (``instance.released``) and that stayed unmet has
+"current provider over capacity" instead of any of these. ``rural`` is a separate flag, not a
 reason.
 """
 
@@ -20,10 +22,13 @@ from optimiser.models.instance import AssignmentInstance
 def unmet_reasons(instance: AssignmentInstance, provider_of: np.ndarray) -> list[str]:
     """Reason code per package: ``""`` when placed, else an :class:`UnmetReason` value."""
     provider_of = np.asarray(provider_of, dtype=np.int64)
+    released = instance.released
     out: list[str] = []
     for i in range(instance.n_packages):
         if provider_of[i] >= 0:
             out.append("")
+        elif released[i]:
+            out.append(UnmetReason.CURRENT_PROVIDER_FULL.value)
         elif instance.prune_reason[i]:
             out.append(instance.prune_reason[i])
         else:

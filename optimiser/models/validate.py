@@ -80,7 +80,10 @@ def check_assignment(instance: AssignmentInstance, provider_of: np.ndarray) -> l
 
     ``provider_of[i]`` is the index of package ``i``'s provider, or -1 (unmet). The rules come
     from ``instance.records``, not from the candidate pairs: a package whose continuity is not
-    released stays with its current provider (whatever the other rules say); any other placed
+    released stays with its current provider (whatever the other rules say), unless that
+    provider's must-stay packages together exceed its capacity: then they keep it in table
+    order while the capacity lasts (first fit), and the rest follow the rules below like any
+    other package; any other placed
     package's provider has every skill it needs, is allowed in its zone (a lead provider where
     the zone rule is zoned without a non-lead penalty) and has its office within the travel
     limit; each provider's carer minutes plus travel fit its capacity, double-handed calls
@@ -119,6 +122,7 @@ def _continuity_and_pruning_rules(records: AssignmentRecords, provider_of: np.nd
     scenario = records.scenario
     rules, policy = scenario.rules, scenario.zone_policy
     index = {pr.provider_id: k for k, pr in enumerate(records.providers)}
+    released = _released_by_capacity(records, index)
     problems: list[str] = []
     for i, pkg in enumerate(records.packages):
         k = int(provider_of[i])
@@ -129,6 +133,8 @@ def _continuity_and_pruning_rules(records: AssignmentRecords, provider_of: np.nd
             and pkg.current_provider is not None
             and not rules.release_continuity
         )
+        if stays and i in released:
+            stays = False  # its provider was full with earlier current clients: rules below
         if stays:
             if k != index[pkg.current_provider]:
                 moved_to = records.providers[k].provider_id if k >= 0 else "unmet"
@@ -160,13 +166,50 @@ def _continuity_and_pruning_rules(records: AssignmentRecords, provider_of: np.nd
     return problems
 
 
-def _capacity_rule(records: AssignmentRecords, provider_of: np.ndarray) -> list[str]:
-    """Each provider's carer minutes plus carers' travel fit its weekly capacity [min/week].
+def _must_stay(records: AssignmentRecords, index: dict[str, int]) -> np.ndarray:
+    """Current provider index of each package that must stay (continuity not released), else -1."""
+    release = records.scenario.rules.release_continuity
+    return np.array(
+        [
+            index[pkg.current_provider]
+            if pkg.status is PackageStatus.ACTIVE
+            and pkg.current_provider is not None
+            and not release
+            else -1
+            for pkg in records.packages
+        ],
+        dtype=np.int64,
+    )
 
-    Re-derived from the visits: a call's carer minutes are its duration times its carers, and
-    each carer travels one leg (the per-visit formula) to it. Integer minutes through the one
-    rounding seam, as the solver counts them.
-    """
+
+def _released_by_capacity(records: AssignmentRecords, index: dict[str, int]) -> set[int]:
+    """Packages that must stay but do not fit their current provider: where a provider's
+    must-stay packages alone, with travel, exceed its capacity, they keep it in table order
+    while the capacity lasts (first fit) and the rest are released."""
+    stay = _must_stay(records, index)
+    load, capacity = _loads(records, stay)
+    overfull = set(np.flatnonzero(load > capacity).tolist())
+    if not overfull:
+        return set()
+    remaining = capacity.copy()
+    released: set[int] = set()
+    for i in np.flatnonzero(stay >= 0).tolist():
+        k = int(stay[i])
+        if k not in overfull:
+            continue
+        alone = np.full(len(stay), -1, dtype=np.int64)
+        alone[i] = k
+        need = int(_loads(records, alone)[0][k])
+        if need <= remaining[k]:
+            remaining[k] -= need
+        else:
+            released.add(i)
+    return released
+
+
+def _loads(records: AssignmentRecords, provider_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each provider's carer minutes plus carers' travel under ``provider_of``, and capacity
+    [carer min/week], re-derived from the visits through the one rounding seam."""
     placed = np.flatnonzero(provider_of >= 0)
     pkgs = [records.packages[i] for i in placed]
     carer_min = to_int([sum(v.duration_min * v.carers for v in pk.visits) for pk in pkgs])
@@ -186,6 +229,17 @@ def _capacity_rule(records: AssignmentRecords, provider_of: np.ndarray) -> list[
         ks, weights=carer_min + to_int(leg_min * legs), minlength=len(records.providers)
     ).astype(np.int64)
     capacity = to_int([pr.capacity_hours for pr in records.providers], 60.0)
+    return load, capacity
+
+
+def _capacity_rule(records: AssignmentRecords, provider_of: np.ndarray) -> list[str]:
+    """Each provider's carer minutes plus carers' travel fit its weekly capacity [min/week].
+
+    Re-derived from the visits: a call's carer minutes are its duration times its carers, and
+    each carer travels one leg (the per-visit formula) to it. Integer minutes through the one
+    rounding seam, as the solver counts them.
+    """
+    load, capacity = _loads(records, provider_of)
     return [
         f"provider {records.providers[k].provider_id!r}: load {load[k]} carer-min/week "
         f"(travel included) exceeds capacity {capacity[k]}"

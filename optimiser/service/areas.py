@@ -7,7 +7,6 @@ the demo generator.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,10 +30,10 @@ from optimiser.data.domain import Package, PackageStatus, Provider, Zone, ZoneKi
 from optimiser.errors import InputError, Problem
 from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.service import provenance
+from optimiser.service.own_tables import placed_and_checked, read_own_tables, read_records
 from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zone_table import (
     check_demo_zones_file,
-    check_zone_table,
     read_demo_zone_table,
     zones_from_table,
 )
@@ -56,7 +55,9 @@ class AreaData:
     truth for zones; ``areas`` holds the small areas' polygons (EPSG:4326). ``input_digests``
     names a digest per input the area was built from (network, packages, providers, areas,
     travel settings and parameters, config files as ``config:<role>``); ``digest`` covers them
-    all with the name, seed and scale.
+    all with the name, seed and scale. ``warnings`` are what loading overruled or could not
+    honour without stopping (a stale area code, a home outside every zone), one sentence each,
+    naming the packages; every run on the area repeats them.
     """
 
     name: str
@@ -78,6 +79,7 @@ class AreaData:
     summary_extra: Mapping[str, Any] = field(default_factory=dict)
     estimate_params: TravelEstimateParams = field(default_factory=TravelEstimateParams)
     input_digests: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def zones(self) -> tuple[Zone, ...]:
@@ -173,6 +175,7 @@ def build_area(
     scale: float = 1.0,
     config_files: Mapping[str, Path] | None = None,
     sources: tuple[str, str] = ("packages", "providers"),
+    warnings: Sequence[str] = (),
     progress: Progress = no_progress,
 ) -> AreaData:
     """Snap homes and offices to the network and compute the travel matrices of an area.
@@ -235,6 +238,7 @@ def build_area(
         digest=provenance.digest_of([name, seed, scale, digests]),
         estimate_params=estimate_params,
         input_digests=digests,
+        warnings=tuple(warnings),
     )
     # Validate the zone table once, up front: a bad table fails loading, not the first run.
     _ = area.zones
@@ -301,13 +305,21 @@ def load_demo_area(
     network: str | Path | None = None,
     demand_params: Path | None = None,
     network_settings: Path | None = None,
+    packages: Sequence[Package] | None = None,
+    providers: Sequence[Provider] | None = None,
+    zones: Path | None = None,
+    sources: tuple[str, str, str] = ("packages", "providers", "zones"),
     progress: Progress | None = None,
 ) -> AreaData:
     """The Rutland demo area: generated demand on real geography, travel on real roads.
 
     ``demand_params`` is the demo generator's parameter file (default
     ``configs/demand_rutland.toml``), ``network_settings`` the speeds and travel settings
-    (default ``configs/network.toml``).
+    (default ``configs/network.toml``). ``packages`` and ``providers`` (records read from a
+    user's files, named by ``sources``) replace the generated ones; user packages are placed in
+    the demo's small areas from their locations, like an own area's. ``zones`` (a zone-to-area
+    .csv) replaces the generated zone table. Lead providers and current providers are checked
+    against the providers in use.
     """
     # the demo generator, for the demo area only (a user's own area never loads it)
     from optimiser.demo.area import generate_demo
@@ -318,6 +330,22 @@ def load_demo_area(
     progress(0.05, f"generating demo demand (seed {seed}, scale {scale:g})")
     params = DemandParams.from_toml(params_file)
     demo = generate_demo(data_dir, params, seed=seed, scale=scale)
+    pk = tuple(demo.packages) if packages is None else tuple(packages)
+    pv = tuple(demo.providers) if providers is None else tuple(providers)
+    ids = [p.provider_id for p in pv]
+    if zones is not None:
+        zone_table = read_demo_zone_table(zones, demo.areas, provider_ids=ids)
+    else:
+        zone_table = demo.zone_table[list(tables.ZONE_AREA_COLUMNS)]
+    warnings: tuple[str, ...] = ()
+    if packages is not None or providers is not None:
+        zone_source = (
+            sources[2] if zones is not None else "generated demo zones (give inputs.zones)"
+        )
+        placed, warnings = placed_and_checked(
+            pk, pv, demo.areas, zone_table, sources=(sources[0], sources[1], zone_source)
+        )
+        pk = placed if packages is not None else pk
     settings_file = network_settings or cfgmod.NETWORK_SETTINGS_FILE
     net_settings, travel_settings = cfgmod.network_settings(settings_file)
     demo_net = Path(data_dir) / locations.DEMO_NETWORK if data_dir else default_network_path()
@@ -327,9 +355,9 @@ def load_demo_area(
     area = build_area(
         name=demo.name + (" (synthetic)" if demo.synthetic else " (demo)"),
         graph=graph,
-        packages=demo.packages,
-        providers=demo.providers,
-        zone_table=demo.zone_table[list(tables.ZONE_AREA_COLUMNS)],
+        packages=pk,
+        providers=pv,
+        zone_table=zone_table,
         areas=demo.areas,
         travel_settings=travel_settings,
         cache_dir=cfgmod.cache_dir(),
@@ -340,6 +368,7 @@ def load_demo_area(
             "network settings": settings_file,
             "demand parameters": params_file,
         },
+        warnings=warnings,
         progress=progress,
     )
     progress(1.0, "area ready")
@@ -347,40 +376,30 @@ def load_demo_area(
 
 
 def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
-    """An area from the user's own packages, providers, zone table and areas files."""
-    from geodata.areas import read_areas
+    """An area from the user's own packages, providers, zones and areas files.
 
-    source = str(cfg.source or "config")
-    problems = [
-        Problem(source, None, f"inputs.{key}", "is required when demo = false")
-        for key in ("packages", "providers", "zones", "areas", "network", "area_code_field")
-        if getattr(cfg, key) is None
-    ]
-    if problems:
-        raise InputError(problems)
-    assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
-    packages = tables.read_packages(cfg.packages, postcode_lookup=cfg.postcode_lookup)
-    # providers may be located by postcode too (docs/tables.md), with the same lookup
-    providers = tables.read_providers(cfg.providers, postcode_lookup=cfg.postcode_lookup)
-    zone_table = tables.read_zone_table(cfg.zones)
-    areas = read_areas(cfg.areas, code_field=cfg.area_code_field)
-    # the zone table against the areas now, naming both files, before the network is loaded
-    check_zone_table(zone_table, areas, source=cfg.zones.name, areas_source=cfg.areas.name)
+    Every file is read and checked first (every problem at once, ``own_tables``); packages are
+    placed in their small areas from their locations, and what that overrules is kept as the
+    area's ``warnings``.
+    """
+    own = read_own_tables(cfg)
     settings_file = cfg.network_settings or cfgmod.NETWORK_SETTINGS_FILE
     net_settings, travel_settings = cfgmod.network_settings(settings_file)
     progress(0.2, f"loading road network {cfg.network}")
+    assert cfg.network is not None
     graph = load_network(cfg.network, settings=net_settings, cache_dir=cfgmod.cache_dir())
     return build_area(
-        name=cfg.area or source,
+        name=cfg.area or str(cfg.source or "config"),
         graph=graph,
-        packages=packages,
-        providers=providers,
-        zone_table=zone_table,
-        areas=areas,
+        packages=own.packages,
+        providers=own.providers,
+        zone_table=own.zone_table,
+        areas=own.areas,
         travel_settings=travel_settings,
         cache_dir=cfgmod.cache_dir(),
         config_files={"network settings": settings_file},
         sources=(cfg.packages.name, cfg.providers.name),
+        warnings=own.warnings,
         progress=progress,
     )
 
@@ -388,24 +407,38 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progre
 def area_for_config(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
     """Load the area a config names: the generated demo, or the user's own tables.
 
-    In demo mode a ``zones`` file replaces the generated zone table; it must be a zone-to-area
-    table (.csv), anything else is an ``InputError`` naming the file.
+    In demo mode a ``packages`` or ``providers`` file replaces the generated records (read and
+    checked before the slow part), and a ``zones`` file the generated zone table; that must be
+    a zone-to-area table (.csv), anything else is an ``InputError`` naming the file.
     """
     if not cfg.demo:
         return load_user_area(cfg, progress=progress)
     if cfg.zones is not None:
         check_demo_zones_file(cfg.zones)  # before the slow part, not after it
-    area = load_demo_area(
+    problems: list[Problem] = []
+    packages, providers = read_records(cfg, problems)
+    if problems:
+        raise InputError(problems)
+    names = tuple(
+        p.name if p is not None else default
+        for p, default in (
+            (cfg.packages, "packages"),
+            (cfg.providers, "providers"),
+            (cfg.zones, "zones"),
+        )
+    )
+    return load_demo_area(
         seed=cfg.seed,
         scale=cfg.demo_scale,
         network=cfg.network,
         demand_params=cfg.demand,
         network_settings=cfg.network_settings,
+        packages=packages,
+        providers=providers,
+        zones=cfg.zones,
+        sources=names,  # type: ignore[arg-type]
         progress=progress,
     )
-    if cfg.zones is None:
-        return area
-    return dataclasses.replace(area, zone_table=read_demo_zone_table(cfg.zones, area.areas))
 
 
 def travel_between(

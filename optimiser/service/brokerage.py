@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from geodata.areas import area_of_point
+from geodata.areas import area_of_points
 from geodata.travel import travel_matrix
 from optimiser.brokerage import rank_providers
 from optimiser.data import tables
@@ -53,7 +53,7 @@ def suggest_providers(
     zone_of = dict(
         zip(zone_table["area_code"].astype(str), zone_table["zone_id"].astype(str), strict=True)
     )
-    codes = area_of_point(
+    codes = area_of_points(
         np.array([p.lat for p in new_packages]), np.array([p.lon for p in new_packages]), area.areas
     )
     pk = tuple(

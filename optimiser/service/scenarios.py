@@ -171,8 +171,32 @@ def run_scenario(
         meta=meta,
         area_facts=area_facts(area, zones),
     )
+    warnings = _run_warnings(area, instance, base_instance)
+    if warnings:
+        result = dataclasses.replace(
+            result,
+            summary={**result.summary, "warnings": list(warnings)},
+            meta={**result.meta, "warnings": list(warnings)},
+        )
     progress(1.0, "done")
     return result
+
+
+def _run_warnings(
+    area: AreaData, instance: AssignmentInstance, base_instance: AssignmentInstance
+) -> tuple[str, ...]:
+    """What the run reports without stopping: the area's load warnings, then each provider
+    whose current clients exceed its capacity, in the scenario and in the baseline (which
+    keeps continuity even when the scenario releases it)."""
+    out = list(area.warnings)
+    out += [ex.sentence() for ex in instance.capacity_excess]
+    scenario_excess = set(instance.capacity_excess)
+    out += [
+        f"baseline (today's practice): {ex.sentence()}"
+        for ex in base_instance.capacity_excess
+        if ex not in scenario_excess
+    ]
+    return tuple(out)
 
 
 def _instance(

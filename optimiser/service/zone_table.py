@@ -6,13 +6,17 @@ derived from it. Every function returns a new table or records; nothing is edite
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from geodata.areas import zone_of_areas
 from optimiser.data import tables
 from optimiser.data.domain import Zone, ZoneKind
+from optimiser.data.tables.cells import did_you_mean
 from optimiser.errors import InputError, Problem
 
 
@@ -69,6 +73,75 @@ def zones_from_table(zone_table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple
     return tables.zones_from_table(zone_table, areas)
 
 
+def zone_table_from_polygons(
+    zones: Sequence[Zone], areas: gpd.GeoDataFrame, *, source: str = "zones"
+) -> pd.DataFrame:
+    """The zone-to-area table of zone polygons: each zone's small areas.
+
+    A zone that lists its ``area_codes`` keeps them (each must be a known area); the areas of
+    the others are derived by overlap: each small area not listed goes to the zone polygon that
+    covers most of it (a majority of its area, ``geodata.areas.zone_of_areas``). Raises
+    ``InputError`` naming every unknown code and every area that no zone covers by a majority.
+    """
+    known = set(areas["area_code"].astype(str))
+    members: dict[str, list[str]] = {z.zone_id: [] for z in zones}
+    claimed: dict[str, str] = {}
+    problems: list[Problem] = []
+    for z in zones:
+        for code in z.area_codes:
+            if code not in known:
+                problems.append(
+                    Problem(
+                        source,
+                        None,
+                        "area_codes",
+                        f"zone {z.zone_id!r}: unknown area code {code!r}"
+                        f"{did_you_mean(code, sorted(known))}",
+                    )
+                )
+            elif code in claimed:
+                problems.append(
+                    Problem(
+                        source,
+                        None,
+                        "area_codes",
+                        f"area {code!r} is listed by zones {claimed[code]!r} and {z.zone_id!r}",
+                    )
+                )
+            else:
+                claimed[code] = z.zone_id
+                members[z.zone_id].append(code)
+    drawn = [z for z in zones if not z.area_codes and z.geometry is not None]
+    if drawn:
+        polys = gpd.GeoDataFrame(
+            {"zone_id": [z.zone_id for z in drawn]},
+            geometry=[z.geometry for z in drawn],
+            crs="EPSG:4326",
+        )
+        for code, zone_id in zone_of_areas(polys, areas).items():
+            if code in claimed:
+                continue
+            if zone_id is None:
+                problems.append(
+                    Problem(
+                        source,
+                        None,
+                        "geometry",
+                        f"area {code!r} is in no zone: no zone polygon covers most of it "
+                        f"(draw the zones to cover every small area, or list area_codes)",
+                    )
+                )
+            else:
+                members[zone_id].append(code)
+    if problems:
+        raise InputError(problems)
+    return tables.zones_to_frame(
+        dataclasses.replace(z, area_codes=tuple(members[z.zone_id]))
+        for z in zones
+        if members[z.zone_id]
+    )
+
+
 def check_demo_zones_file(path: Path) -> None:
     """A file to replace the demo's generated zones must be a zone-to-area table (.csv).
 
@@ -88,11 +161,14 @@ def check_demo_zones_file(path: Path) -> None:
         )
 
 
-def read_demo_zone_table(path: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+def read_demo_zone_table(
+    path: Path, areas: gpd.GeoDataFrame, *, provider_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A zone-to-area table (.csv) to replace the demo's generated zones, checked against the
-    demo's small areas (see :func:`check_demo_zones_file`)."""
+    demo's small areas (see :func:`check_demo_zones_file`) and, when given, its lead providers
+    against ``provider_ids``."""
     check_demo_zones_file(path)
-    table = tables.read_zone_table(path)
+    table = tables.read_zone_table(path, provider_ids=provider_ids)
     check_zone_table(table, areas, source=Path(path).name, areas_source="the demo's areas")
     return table
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +19,11 @@ from optimiser.data import tables
 from optimiser.data.domain import Package, Zone
 from optimiser.errors import InputError, Problem
 from optimiser.service.areas import AreaData
-from optimiser.service.zone_table import check_zone_table, zones_from_table
+from optimiser.service.zone_table import (
+    check_zone_table,
+    zone_table_from_polygons,
+    zones_from_table,
+)
 
 
 def rezoned(
@@ -75,40 +78,22 @@ def zones_download(area: AreaData, zone_table: pd.DataFrame, fmt: str = "geojson
 def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd.DataFrame:
     """A zone table from an uploaded CSV/Excel (zone-to-area table) or GeoJSON/GeoPackage.
 
-    Zone polygons are turned back into the table by the small areas they contain (each area
-    goes to the zone holding its representative point); validated before it is returned.
+    Zone polygons are turned back into the table by their ``area_codes``, else by overlap
+    (each small area goes to the zone covering most of it); lead providers are checked against
+    the area's providers; validated before it is returned.
     """
     raw = data.getvalue() if isinstance(data, io.BytesIO) else bytes(data)
     suffix = Path(name).suffix.lower()
     buffer = io.BytesIO(raw)
     buffer.name = name  # type: ignore[attr-defined]
+    provider_ids = [p.provider_id for p in area.providers]
     if suffix in (".csv", ".xlsx"):
-        table = tables.zones_to_frame(tables.read_zones(buffer, source_name=name))
+        zones = tables.read_zones(buffer, source_name=name, provider_ids=provider_ids)
+        table = tables.zones_to_frame(zones)
     elif suffix in (".geojson", ".json", ".gpkg"):
-        zones = tables.read_zones(buffer, source_name=name)
-        table = _table_from_zone_polygons(zones, area, name)
+        zones = tables.read_zones(buffer, source_name=name, provider_ids=provider_ids)
+        table = zone_table_from_polygons(zones, area.areas, source=name)
     else:
         raise InputError(Problem(name, None, None, "expected a .csv, .geojson or .gpkg file"))
     check_zone_table(table, area.areas)
     return table.reset_index(drop=True)
-
-
-def _table_from_zone_polygons(zones: Sequence[Zone], area: AreaData, name: str) -> pd.DataFrame:
-    """Each small area goes to the uploaded zone holding its representative point."""
-    reps = area.areas.geometry.representative_point()
-    members: dict[str, list[str]] = {z.zone_id: [] for z in zones}
-    problems: list[Problem] = []
-    for code, point in zip(area.areas["area_code"], reps, strict=True):
-        owners = [z for z in zones if z.geometry is not None and z.geometry.contains(point)]
-        if len(owners) != 1:
-            what = "no zone" if not owners else f"zones {[z.zone_id for z in owners]}"
-            problems.append(Problem(name, None, "geometry", f"area {code!r} lies in {what}"))
-        else:
-            members[owners[0].zone_id].append(str(code))
-    if problems:
-        raise InputError(problems)
-    return tables.zones_to_frame(
-        dataclasses.replace(z, area_codes=tuple(members[z.zone_id]))
-        for z in zones
-        if members[z.zone_id]
-    )

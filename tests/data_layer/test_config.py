@@ -120,13 +120,16 @@ BAD = [
             ("rules.priority_weight.hospital", "did you mean 'hospital_discharge'?"),
         ],
     ),
-    # without demo data, packages and providers must be given; zoned needs zones
+    # without demo data, every own-data key is required, named at once (spot or zoned)
     (
         '[scenario]\nname="t"\n[zones]\nrule="zoned"\n',
         [
-            ("inputs.packages", "missing"),
+            ("inputs.packages", "missing: the packages table"),
             ("inputs.providers", "missing"),
-            ("inputs.zones", "a zoned rule needs a zones file"),
+            ("inputs.network", "missing: the road network"),
+            ("inputs.zones", "missing: the zones"),
+            ("inputs.areas", "missing: the small-area boundaries"),
+            ("inputs.area_code_field", "required when demo = false"),
         ],
     ),
     (
@@ -263,3 +266,34 @@ def test_keep_current_clients_rejects_an_unknown_mode(tmp_path):
     """A misspelt mode is a ConfigError naming the key and the choices."""
     with pytest.raises(ConfigError, match=r"rules\.keep_current_clients.*priority"):
         scenario_from_toml(MINIMAL + '[rules]\nkeep_current_clients = "prio"\n', base_dir=tmp_path)
+
+
+def _documented_minimal_own_config() -> str:
+    """The commented minimal own-data config at the top of configs/example_scenario.toml."""
+    lines = (CONFIGS / "example_scenario.toml").read_text().splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("# The minimal own-data config"))
+    block = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("#  ") and line != "#":
+            break
+        block.append(line[4:] if line.startswith("#   ") else "")
+    return "\n".join(block).strip() + "\n"
+
+
+def test_documented_minimal_own_data_config_loads(tmp_path: Path) -> None:
+    """The example's minimal own-data config loads; its keys are exactly the required ones,
+    and leaving out any of them names that key (all missing ones at once)."""
+    text = _documented_minimal_own_config()
+    for name in ("roads.osm.pbf", "packages.csv", "providers.csv", "zones.csv", "lsoa.geojson"):
+        (tmp_path / name).touch()  # paths are checked on load; the contents are not read here
+    cfg = scenario_from_toml(text, base_dir=tmp_path)
+    assert not cfg.demo and cfg.area_code_field == "LSOA21CD"
+    assert cfg.zones == tmp_path / "zones.csv"
+    assert cfg.scenario.zone_policy.rule is ZoneRule.SPOT
+    given = [line.split("=")[0].strip() for line in text.splitlines()[3:] if "=" in line]
+    assert sorted(given) == sorted(config.OWN_DATA_KEYS)
+    for key in config.OWN_DATA_KEYS:
+        without = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key} "))
+        found = _problems(without, tmp_path)
+        assert found == [(f"inputs.{key}", found[0][1])]
+        assert "required when demo = false" in found[0][1]

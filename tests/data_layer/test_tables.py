@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
@@ -37,6 +37,7 @@ from optimiser.data.tables import (
     zones_to_frame,
 )
 from optimiser.data.tables.writers import text_frame
+from optimiser.data.visit_days import impossible_days
 from optimiser.data.visits_syntax import canonical_visits
 from optimiser.errors import InputError
 
@@ -92,14 +93,42 @@ BAD_CASES = [
         ],
     ),
     ("packages_negative_hours.csv", [(1, "weekly_hours", "in (0, 168]")]),
-    # more hours than a week has
-    ("packages_absurd_hours.csv", [(1, "weekly_hours", "got '200'")]),
+    # more hours than a week has, and more call time on each day than the day has
+    (
+        "packages_absurd_hours.csv",
+        [
+            (1, "weekly_hours", "got '200'"),
+            (1, "visits", "calls on mon, tue, wed, thu, fri, sat, sun add up to 1710 min"),
+        ],
+    ),
     # 5 x 30 min is 2.5 h of contact time: double-handed calls do not double it
     (
         "packages_hours_mismatch.csv",
         [(2, "weekly_hours", "weekly_hours is 10 but the visits add up to 2.50 h")],
     ),
     ("packages_bad_visits.csv", [(1, "visits", "unknown call type 'brunch'")]),
+    # two calls whose windows and durations cannot be sequenced; row 2 is tight but possible
+    (
+        "packages_overlapping_calls.csv",
+        [(1, "visits", "calls on mon, tue, wed, thu, fri, sat, sun overlap: the 2 calls")],
+    ),
+    # ids that print the same: a zero-width space, full-width letters (NFKC), no-break spaces
+    (
+        "packages_lookalike_ids.csv",
+        [
+            (2, "package_id", "'PK1\\u200b' here and 'PK1' on row 1 look the same"),
+            (3, "package_id", "'\\uff30\\uff2b\\uff11' here and 'PK1' on row 1 look the same"),
+        ],
+    ),
+    (
+        "providers_lookalike_ids.csv",
+        [(3, "provider_id", "'PR\\xa0 1' here and 'PR\\xa01' on row 2 look the same")],
+    ),
+    # merged status/current_provider cells would make rows 2 and 3 waiting: refused
+    (
+        "packages_merged_cells.xlsx",
+        [(None, None, "sheet 'packages' has merged cells (F2:F4, G2:G4)")],
+    ),
     (
         "packages_duplicate_id.csv",
         [(3, "package_id", "duplicate package_id 'PK1' (first on row 1)")],
@@ -478,6 +507,8 @@ def _visits(draw: st.DrawFn) -> tuple[Visit, ...]:
                 window_end_min=end,
             )
         )
+    # a person gets one call at a time: keep only patterns whose days can all be made
+    assume(not impossible_days(out))
     return canonical_visits(out)
 
 
@@ -553,3 +584,16 @@ def test_any_cells_give_records_or_problems(rows: list[list[str]]) -> None:
     except InputError as exc:
         # every problem is on a row, but for a table of only blank rows ("no data rows")
         assert all(p.row is not None or p.message.startswith("no data rows") for p in exc.problems)
+
+
+def test_zone_leads_are_checked_against_the_providers() -> None:
+    """With the provider ids given, an unknown lead is a problem on the row that names it, and
+    a list written with ',' is named as such (it used to pass as one odd id)."""
+    with pytest.raises(InputError) as info:
+        read_zones(BAD / "refs_zones_comma_leads.csv", provider_ids=["PR1", "PR2"])
+    (problem,) = info.value.problems
+    assert (problem.row, problem.field) == (3, "lead_providers")
+    assert "separate ids with ';' (write 'PR1;PR2')" in problem.message
+    with pytest.raises(InputError, match="lead provider 'PR1' is not in the providers table"):
+        read_zones(GOOD / "zones_areas.csv", provider_ids=["PR2"])
+    assert len(read_zones(GOOD / "zones_areas.csv", provider_ids=["PR1", "PR2"])) == 2

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geodata.areas import area_of_point
+from geodata.areas import area_of_points
 from optimiser.data.domain import CallType, PackageStatus, Priority, ZoneKind
 from optimiser.demo.area import DemoArea, build_demo
 from optimiser.demo.draws import (
@@ -239,7 +239,7 @@ def test_people_are_placed_inside_their_lsoa(demo: DemoArea) -> None:
     """People's points fall inside the LSOA they were drawn for (road points may touch edges)."""
     lats = [p.lat for p in demo.packages]
     lons = [p.lon for p in demo.packages]
-    found = area_of_point(lats, lons, demo.areas)
+    found = area_of_points(lats, lons, demo.areas)
     same = np.mean([f == p.area_code for f, p in zip(found, demo.packages, strict=True)])
     assert same >= 0.98
 

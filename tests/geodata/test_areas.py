@@ -13,10 +13,11 @@ from shapely.geometry import box
 
 from geodata.areas import (
     BNG,
-    area_of_point,
+    area_of_points,
     areal_weights,
     check_partition,
     read_areas,
+    zone_of_areas,
     zone_polygons,
 )
 from geodata.errors import InputError
@@ -138,7 +139,37 @@ def test_area_of_point_vectorised() -> None:
     """Points get the code of the area containing them, or None outside every area."""
     lats = [Y0 + 0.005, Y0 + 0.015, Y0 + 0.5]
     lons = [X0 + 0.005, X0 + 0.015, X0]
-    assert list(area_of_point(lats, lons, _grid())) == ["A", "D", None]
+    assert list(area_of_points(lats, lons, _grid())) == ["A", "D", None]
+
+
+def test_area_of_points_boundary_and_tolerance() -> None:
+    """A point on a shared edge gets one code (the first area); a point 20 m outside the grid
+    takes the nearest area within the tolerance, and one 2 km out gets None."""
+    grid = _grid()
+    m_per_deg_lat = 111_200.0
+    lats = [Y0 + 0.005, Y0 - 20 / m_per_deg_lat, Y0 - 2000 / m_per_deg_lat]
+    lons = [X0 + STEP, X0 + 0.005, X0 + 0.005]  # first point on the A|B edge
+    assert list(area_of_points(lats, lons, grid)) == ["A", "A", None]
+    assert list(area_of_points(lats, lons, grid, tolerance_m=0.0)) == ["A", None, None]
+
+
+def test_zone_of_areas_takes_the_majority_zone() -> None:
+    """Hand-drawn zone polygons: an area goes to the zone covering most of it, an area no zone
+    covers by a majority goes to None."""
+    grid = _grid()
+    # west zone covers A, C and 60% of B and D; east zone covers the other 40% of B only.
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["west", "east"]},
+        geometry=[
+            box(X0, Y0, X0 + 1.6 * STEP, Y0 + 2 * STEP),
+            box(X0 + 1.6 * STEP, Y0, X0 + 2 * STEP, Y0 + STEP),
+        ],
+        crs="EPSG:4326",
+    )
+    assert zone_of_areas(zones, grid) == {"A": "west", "B": "west", "C": "west", "D": "west"}
+    half = zones.copy()
+    half.loc[0, "geometry"] = box(X0, Y0, X0 + 1.3 * STEP, Y0 + 2 * STEP)
+    assert zone_of_areas(half, grid) == {"A": "west", "B": None, "C": "west", "D": None}
 
 
 def test_areal_weights_split_shares() -> None:

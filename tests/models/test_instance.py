@@ -15,7 +15,7 @@ from optimiser.data.domain import (
     ZoneRule,
 )
 from optimiser.demo.synthetic import simple_package, simple_provider
-from optimiser.errors import InfeasibleError, InputError
+from optimiser.errors import InputError
 from optimiser.models.instance import build_instance, to_int
 from optimiser.models.reasons import unmet_reasons, unmet_table
 from optimiser.models.travel_formula import TravelEstimateParams
@@ -207,8 +207,23 @@ def test_empty_inputs_give_clear_messages():
         )
 
 
-def test_fixed_packages_overfilling_a_provider_are_infeasible():
-    """Packages that must stay but exceed their provider's capacity raise InfeasibleError."""
-    pkgs = [simple_package("p", current_provider="A", calls=7, duration_min=60)]
-    with pytest.raises(InfeasibleError, match="provider 'A'"):
-        _build(pkgs, [simple_provider("A", capacity_hours=5)], [[1.0]])
+def test_fixed_packages_overfilling_a_provider_are_released_not_fatal():
+    """Current clients who do not fit their provider's capacity no longer abort the run: they
+    keep it in table order while the capacity lasts (first fit), the rest are released, and
+    the excess names the provider, the hours over and the released packages."""
+    pkgs = [
+        simple_package("big", current_provider="A", calls=7, duration_min=30),  # 3.5 h
+        simple_package("huge", current_provider="A", calls=7, duration_min=60),  # 7 h
+        simple_package("small", current_provider="A", calls=2, duration_min=30),  # 1 h
+    ]
+    providers = [simple_provider("A", capacity_hours=5), simple_provider("B", capacity_hours=20)]
+    inst = _build(pkgs, providers, [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    assert inst.fixed.tolist() == [True, False, True]
+    assert inst.released.tolist() == [False, True, False]
+    (excess,) = inst.capacity_excess
+    assert excess.provider_id == "A" and excess.released == ("huge",)
+    assert excess.capacity_hours == 5 and excess.over_hours > 6.5
+    assert "provider 'A' is" in excess.sentence() and "huge" in excess.sentence()
+    # the released package may now go to B; the kept ones still have only their provider
+    assert [inst.provider_ids[k] for k in inst.pair_prov[inst.pairs_of(1)]] == ["A", "B"]
+    assert len(inst.pairs_of(0)) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import pandas as pd
@@ -23,6 +24,19 @@ def normalise_token(text: str) -> str:
 def normalise_postcode(text: str) -> str:
     """A postcode as a lookup key: upper case, no spaces (``le15 6ab`` -> ``LE156AB``)."""
     return re.sub(r"\s+", "", text).upper()
+
+
+#: Characters that print as nothing (zero-width space, joiners, word joiner, byte-order mark,
+#: soft hyphen): an id pasted from a web page or an e-mail often carries one.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def normalise_id(text: str) -> str:
+    """An id as compared: Unicode NFKC form (full-width digits, no-break spaces and other
+    look-alikes become their plain form), invisible characters removed, runs of spaces one
+    space, trimmed. Two ids that print the same compare equal."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def norm_col(name: object) -> str:

@@ -25,6 +25,7 @@ from optimiser.data.tables.cells import (
     did_you_mean,
     is_missing,
     norm_col,
+    normalise_id,
     normalise_postcode,
     normalise_token,
     shown,
@@ -190,7 +191,7 @@ class Checker:
         if ";" in text:
             self.add(row, fld, f"expected an id without ';', got {shown(text)}")
             return None
-        return text
+        return normalise_id(text)
 
     def _number(self, row: int, col: Column, value: object) -> float | None:
         try:
@@ -239,7 +240,7 @@ class Checker:
         return None
 
     def _id_list(self, row: int, fld: str, value: object) -> tuple[str, ...]:
-        items = [t.strip() for t in as_text(value).split(";") if t.strip()]
+        items = [normalise_id(t) for t in as_text(value).split(";") if normalise_id(t)]
         seen: list[str] = []
         for item in items:
             if item in seen:
@@ -248,12 +249,34 @@ class Checker:
                 seen.append(item)
         return tuple(seen)
 
-    def unique(self, row: int, fld: str, ident: str, first_rows: dict[str, int]) -> None:
-        """A problem if ``ident`` was already on an earlier row."""
-        if ident in first_rows:
-            self.add(row, fld, f"duplicate {fld} '{ident}' (first on row {first_rows[ident]})")
-        else:
-            first_rows[ident] = row
+    def unique(
+        self,
+        row: int,
+        fld: str,
+        ident: str,
+        first_rows: dict[str, tuple[int, str]],
+        written: str | None = None,
+    ) -> None:
+        """A problem if ``ident`` (the compared form) was already on an earlier row.
+
+        ``written`` is the cell as typed: when two rows' ids differ as typed but compare equal
+        (an invisible character, a no-break space, a full-width digit), the message shows both.
+        """
+        written = ident if written is None else written
+        if ident not in first_rows:
+            first_rows[ident] = (row, written)
+            return
+        first_row, first_written = first_rows[ident]
+        if written == first_written or normalise_id(written) != normalise_id(first_written):
+            self.add(row, fld, f"duplicate {fld} '{ident}' (first on row {first_row})")
+            return
+        self.add(
+            row,
+            fld,
+            f"duplicate {fld}: {written!a} here and {first_written!a} on row "
+            f"{first_row} look the same ('{ident}'); they differ only by invisible or look-alike "
+            f"characters (ids are compared without them)",
+        )
 
     # -- a position -------------------------------------------------------------------------
 
@@ -356,7 +379,7 @@ def check_rows(
     checks run right after it; unique columns are checked against the rows before.
     """
     mapping = chk.columns(raw, schema)
-    firsts: dict[str, dict[str, int]] = {c.name: {} for c in schema.columns if c.unique}
+    firsts: dict[str, dict[str, tuple[int, str]]] = {c.name: {} for c in schema.columns if c.unique}
     needed = [c.name for c in schema.columns if c.needed and not c.location]
     located = any(c.location for c in schema.columns)
     has_geometry = raw.geometry is not None
@@ -387,7 +410,10 @@ def check_rows(
             value = chk.cell(row, col, cells.get(col.name))
             values[col.name] = value
             if col.unique and value is not None:
-                chk.unique(row, col.name, col.key(value) if col.key else value, firsts[col.name])
+                key = col.key(value) if col.key else value
+                chk.unique(
+                    row, col.name, key, firsts[col.name], as_text(cells.get(col.name, value))
+                )
             for check in col.then:
                 check(view)
         if position is not None and position >= len(plan):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimiser.data.domain import Package
+from optimiser.data.tables.cells import normalise_id
 from optimiser.data.tables.checker import Checker, Lookup, Row, checked_records
 from optimiser.data.tables.postcodes import PostcodeLookup, lookup_of
 from optimiser.data.tables.raw import (
@@ -22,7 +23,7 @@ def _package(r: Row) -> Package:
     v = r.values
     lat, lon = v["location"]
     return Package(
-        package_id=v["package_id"],
+        package_id=normalise_id(v["package_id"]),
         lat=lat,
         lon=lon,
         weekly_hours=v["weekly_hours"],

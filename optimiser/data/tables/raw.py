@@ -84,6 +84,7 @@ def read_raw(obj: PathOrBuffer, fmt: str, source: str, table: str) -> RawTable:
                 raise ValueError("the workbook has no sheets")
             names = {norm_col(n): n for n in sheets}
             sheet = names.get(table, next(iter(sheets)))
+            _refuse_merged_cells(obj, str(sheet), source)
             frame = sheets[sheet]
             return RawTable(frame.astype(object), lambda r: f" (sheet '{sheet}' row {r + 1})")
         return _read_geo(obj, fmt, table)
@@ -99,6 +100,33 @@ def read_raw(obj: PathOrBuffer, fmt: str, source: str, table: str) -> RawTable:
         raise InputError(
             Problem(source, None, None, f"cannot read the file as {fmt.upper()}: {exc}")
         ) from None
+
+
+def _refuse_merged_cells(obj: PathOrBuffer, sheet: str, source: str) -> None:
+    """Merged cells read as one value and blanks (an active client's status in the first row
+    only, the rest 'waiting' by default), so a sheet with any merged range is refused, naming
+    every range."""
+    import openpyxl
+
+    if not isinstance(obj, str | os.PathLike) and hasattr(obj, "seek"):
+        obj.seek(0)
+    book = openpyxl.load_workbook(obj, read_only=False, data_only=True)
+    try:
+        ranges = sorted(str(r) for r in book[sheet].merged_cells.ranges)
+    finally:
+        book.close()
+    if ranges:
+        shown_ranges = ", ".join(ranges[:10]) + (", ..." if len(ranges) > 10 else "")
+        raise InputError(
+            Problem(
+                source,
+                None,
+                None,
+                f"sheet '{sheet}' has merged cells ({shown_ranges}): a merged cell gives its "
+                f"value to the first row only and leaves the others blank; unmerge them and "
+                f"fill every row",
+            )
+        )
 
 
 def _read_csv(obj: PathOrBuffer) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import shapely
@@ -11,17 +12,41 @@ from optimiser.data.tables.cells import did_you_mean
 from optimiser.errors import InputError, Problem
 
 
+def unknown_lead(zone_id: str, lead: str, provider_ids: Sequence[str]) -> str | None:
+    """Why ``lead`` is not a known provider of zone ``zone_id`` (None when it is one).
+
+    A cell like ``PR1,PR2`` or ``PR1 PR2`` whose parts are all known is a list written with the
+    wrong separator: the message says so.
+    """
+    known = set(provider_ids)
+    if lead in known:
+        return None
+    parts = [t for t in re.split(r"[,\s/|]+", lead) if t]
+    if len(parts) > 1 and all(t in known for t in parts):
+        return (
+            f"zone '{zone_id}': lead providers {lead!r} is not one provider id: separate ids "
+            f"with ';' (write {';'.join(parts)!r})"
+        )
+    return (
+        f"zone '{zone_id}': lead provider '{lead}' is not in the providers table"
+        f"{did_you_mean(lead, provider_ids)}"
+    )
+
+
 def reference_problems(
     packages: Sequence[Package],
     providers: Sequence[Provider],
     zones: Sequence[Zone],
     *,
     sources: tuple[str, str, str] = ("packages", "providers", "zones"),
+    locations: bool = True,
 ) -> list[Problem]:
     """Every broken link between the three tables (row is None: records carry no row numbers).
 
-    Checks: packages' current_provider and zone_id exist; zones' lead providers exist; each
-    package lies inside some zone (only when zones have geometries).
+    Checks: packages' current_provider and zone_id exist; zones' lead providers exist (a list
+    written with ',' is named as such); with ``locations``, each package lies inside some zone
+    (only when zones have geometries; the own-area loader places packages itself and reports
+    a home outside every zone as a warning instead).
     """
     src_pk, _src_pr, src_z = sources
     provider_ids = [p.provider_id for p in providers]
@@ -51,18 +76,11 @@ def reference_problems(
             )
     for z in zones:
         for lead in z.lead_providers:
-            if lead not in pset:
-                problems.append(
-                    Problem(
-                        src_z,
-                        None,
-                        "lead_providers",
-                        f"zone '{z.zone_id}': lead provider '{lead}' is not in the providers table"
-                        f"{did_you_mean(lead, provider_ids)}",
-                    )
-                )
+            why = unknown_lead(z.zone_id, lead, provider_ids)
+            if why is not None:
+                problems.append(Problem(src_z, None, "lead_providers", why))
     shapes = [z.geometry for z in zones if z.geometry is not None and not z.geometry.is_empty]
-    if shapes and packages:
+    if locations and shapes and packages:
         tree = shapely.STRtree(shapes)
         points = shapely.points([p.lon for p in packages], [p.lat for p in packages])
         inside = tree.query(points, predicate="covered_by")[0]
@@ -87,8 +105,9 @@ def validate_references(
     zones: Sequence[Zone],
     *,
     sources: tuple[str, str, str] = ("packages", "providers", "zones"),
+    locations: bool = True,
 ) -> None:
     """Raise one ``InputError`` listing every problem :func:`reference_problems` finds."""
-    problems = reference_problems(packages, providers, zones, sources=sources)
+    problems = reference_problems(packages, providers, zones, sources=sources, locations=locations)
     if problems:
         raise InputError(problems)

@@ -18,7 +18,8 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from optimiser.data.domain import MAX_WEEKLY_HOURS, PackageStatus, Priority, ZoneKind
-from optimiser.data.tables.cells import is_missing, normalise_postcode
+from optimiser.data.tables.cells import is_missing, normalise_id, normalise_postcode
+from optimiser.data.visit_days import impossible_days
 
 MAX_DAYS_WAITING = 3650
 MAX_GBP_PER_HOUR = 500.0
@@ -152,6 +153,14 @@ def _hours_match_visits(view: RowView) -> None:
         )
 
 
+def _visits_can_be_made(view: RowView) -> None:
+    """Each day's calls fit in the day and can be made one after another, each within its
+    start window (``optimiser.data.visit_days``)."""
+    visits = view.values.get("visits")
+    for bad in impossible_days(visits or ()):
+        view.add("visits", bad.message)
+
+
 def _active_has_provider(view: RowView) -> None:
     """An active package names its current provider."""
     if (
@@ -188,7 +197,7 @@ def _zone_has_geometry(view: RowView) -> None:
 PACKAGES = TableSchema(
     "packages",
     (
-        Column("package_id", Kind.TEXT, required=True, needed=True, unique=True),
+        Column("package_id", Kind.TEXT, required=True, needed=True, unique=True, key=normalise_id),
         replace(LAT, location=True),
         replace(LON, location=True),
         Column(
@@ -207,7 +216,7 @@ PACKAGES = TableSchema(
             required=True,
             needed=True,
             what=f"a weekly pattern such as {VISITS_EXAMPLE}",
-            then=(_hours_match_visits,),
+            then=(_hours_match_visits, _visits_can_be_made),
         ),
         Column("needs", Kind.TAGS, default=frozenset()),
         Column("status", Kind.CHOICE, enum=PackageStatus, default=PackageStatus.WAITING),
@@ -231,7 +240,7 @@ PACKAGES = TableSchema(
 PROVIDERS = TableSchema(
     "providers",
     (
-        Column("provider_id", Kind.ID, required=True, needed=True, unique=True),
+        Column("provider_id", Kind.ID, required=True, needed=True, unique=True, key=normalise_id),
         Column("name", Kind.TEXT),
         replace(LAT, location=True),
         replace(LON, location=True),
@@ -309,7 +318,7 @@ ZONE_AREAS = TableSchema(
 ZONE_GEO = TableSchema(
     "zones",
     (
-        Column("zone_id", Kind.ID, required=True, needed=True, unique=True),
+        Column("zone_id", Kind.ID, required=True, needed=True, unique=True, key=normalise_id),
         Column("name", Kind.TEXT),
         Column("kind", Kind.CHOICE, required=True, needed=True, enum=ZoneKind),
         Column("lead_providers", Kind.ID_LIST, default=()),

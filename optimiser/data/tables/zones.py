@@ -26,6 +26,7 @@ from optimiser.data.tables.raw import (
     source_of,
     where_none,
 )
+from optimiser.data.tables.references import unknown_lead
 from optimiser.data.tables.schema import ZONE_AREAS, ZONE_GEO
 from optimiser.data.tables.writers import zones_to_frame
 from optimiser.errors import InputError, Problem
@@ -41,6 +42,23 @@ class _ZoneDraft:
     leads: tuple[str, ...] | None
     uplift: float | None
     areas: list[str]
+    leads_row: int | None = None
+
+
+def _lead_problems(
+    chk: Checker,
+    zone_id: str,
+    leads: Sequence[str],
+    row: int | None,
+    provider_ids: Sequence[str] | None,
+) -> None:
+    """A problem on ``row`` for each lead provider that is not in ``provider_ids`` (if given)."""
+    if provider_ids is None:
+        return
+    for lead in leads:
+        why = unknown_lead(zone_id, lead, provider_ids)
+        if why is not None:
+            chk.add(row, "lead_providers", why)
 
 
 def _zones_from_areas(
@@ -48,6 +66,7 @@ def _zones_from_areas(
     source: str,
     area_geometries: Mapping[str, BaseGeometry] | None,
     overlap_tol_m2: float,
+    provider_ids: Sequence[str] | None = None,
 ) -> tuple[Zone, ...]:
     chk = Checker(source, raw.where)
     drafts: dict[str, _ZoneDraft] = {}
@@ -82,7 +101,9 @@ def _zones_from_areas(
                     f"missing value on the first row of zone '{zid}': expected one of "
                     f"{', '.join(k.value for k in ZoneKind)}",
                 )
-            drafts[zid] = _ZoneDraft(row, name, kind, leads, uplift, [area] if area else [])
+            drafts[zid] = _ZoneDraft(
+                row, name, kind, leads, uplift, [area] if area else [], row if leads else None
+            )
             continue
         for fld, attr, new, old in (
             ("name", "name", name, draft.name),
@@ -92,6 +113,8 @@ def _zones_from_areas(
         ):
             if old is None and new is not None and fld != "kind":
                 setattr(draft, attr, new)  # blank on the first row, given on a later one
+                if fld == "lead_providers":
+                    draft.leads_row = row
             elif new is not None and old is not None and new != old:
                 shown_new = ";".join(new) if isinstance(new, tuple) else new
                 shown_old = ";".join(old) if isinstance(old, tuple) else old
@@ -121,6 +144,7 @@ def _zones_from_areas(
     zones: list[Zone] = []
     rows: list[int] = []
     for zid, d in drafts.items():
+        _lead_problems(chk, zid, d.leads or (), d.leads_row, provider_ids)
         if d.kind is None:
             continue
         zone = build(
@@ -162,12 +186,19 @@ def _zone(r: Row) -> Zone:
     )
 
 
-def _zones_from_geo(raw: RawTable, source: str, overlap_tol_m2: float) -> tuple[Zone, ...]:
+def _zones_from_geo(
+    raw: RawTable,
+    source: str,
+    overlap_tol_m2: float,
+    provider_ids: Sequence[str] | None = None,
+) -> tuple[Zone, ...]:
     chk = Checker(source, raw.where)
     assert raw.geometry is not None
     found = checked_records(raw, ZONE_GEO, chk, _zone)
     zones = [z for _, z in found]
     rows: list[int | None] = [row for row, _ in found]
+    for row, z in found:
+        _lead_problems(chk, z.zone_id, z.lead_providers, row, provider_ids)
     chk.problems.extend(
         zone_geometry_problems(
             zones, source=source, rows=rows, overlap_tol_m2=overlap_tol_m2, where=raw.where
@@ -244,18 +275,21 @@ def read_zones(
     source_name: str | None = None,
     area_geometries: Mapping[str, BaseGeometry] | None = None,
     overlap_tol_m2: float = 1.0,
+    provider_ids: Sequence[str] | None = None,
 ) -> tuple[Zone, ...]:
     """Read and check zones: a zone-to-area table (.csv/.xlsx) or polygons (.geojson/.gpkg).
 
     For a zone-to-area table, ``area_geometries`` (area code -> EPSG:4326 polygon) gives each
-    zone the union of its areas as geometry; without it zones have no geometry.
+    zone the union of its areas as geometry; without it zones have no geometry. With
+    ``provider_ids``, every lead provider must be one of them (a problem on the row that names
+    it otherwise, with the closest id, or a note that ids are separated by ';').
     """
     source = source_of(path_or_buffer, source_name, "zones")
     fmt = format_of(path_or_buffer, source)
     raw = read_raw(path_or_buffer, fmt, source, "zones")
     if fmt in GEO:
-        return _zones_from_geo(raw, source, overlap_tol_m2)
-    return _zones_from_areas(raw, source, area_geometries, overlap_tol_m2)
+        return _zones_from_geo(raw, source, overlap_tol_m2, provider_ids)
+    return _zones_from_areas(raw, source, area_geometries, overlap_tol_m2, provider_ids)
 
 
 def zones_from_frame(
@@ -264,9 +298,12 @@ def zones_from_frame(
     source_name: str = "zones",
     area_geometries: Mapping[str, BaseGeometry] | None = None,
     overlap_tol_m2: float = 1.0,
+    provider_ids: Sequence[str] | None = None,
 ) -> tuple[Zone, ...]:
     """Check a zone-to-area DataFrame (one row per area, ``ZONE_AREA_COLUMNS``)."""
-    return _zones_from_areas(raw_from_frame(frame), source_name, area_geometries, overlap_tol_m2)
+    return _zones_from_areas(
+        raw_from_frame(frame), source_name, area_geometries, overlap_tol_m2, provider_ids
+    )
 
 
 def zones_from_geoframe(
@@ -281,15 +318,16 @@ def zones_from_geoframe(
     return _zones_from_geo(raw, source_name, overlap_tol_m2)
 
 
-def read_zone_table(path: str | Path) -> pd.DataFrame:
+def read_zone_table(path: str | Path, *, provider_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Read the zone-to-area table (one row per area), the editable source of truth for zones.
 
-    The file is checked with :func:`read_zones` (every problem named by file, row and field).
+    The file is checked with :func:`read_zones` (every problem named by file, row and field;
+    lead providers against ``provider_ids`` when given).
     Returns columns ``zone_id``, ``name``, ``kind``, ``area_code``, ``lead_providers`` (ids
     joined by ';') and ``rate_uplift_pct``, with the blanks a zone's later rows may leave filled
     from its first row.
     """
-    return zones_to_frame(read_zones(Path(path)))
+    return zones_to_frame(read_zones(Path(path), provider_ids=provider_ids))
 
 
 def zones_from_table(table: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[Zone, ...]:
