@@ -15,6 +15,7 @@ the kerb-to-door minutes of the home are counted on the way in only): an approxi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -215,6 +216,19 @@ class RoundsOutcome:
     statuses: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: Solves a list of provider-day instances, in order: ``solve_map(fn, instances)`` returns
+#: ``[fn(x) for x in instances]``. Serial by default; a process pool (or the parallel engine)
+#: can stand in, as ``fn`` is a picklable module-level function and instances are plain data.
+SolveMap = Callable[
+    [Callable[[RoundsInstance], "RoundsResult | SolverError"], Sequence[RoundsInstance]],
+    Sequence["RoundsResult | SolverError"],
+]
+
+#: Home-to-home minutes and km between chosen homes (by package index), for areas too large
+#: for dense matrices (see ``geodata.bounded.HomeBlocks``).
+HomeBlockFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
 def plan_rounds(
     instance: AssignmentInstance,
     provider_of: np.ndarray,
@@ -226,11 +240,17 @@ def plan_rounds(
     home_km: np.ndarray,
     options: RoundsOptions | None = None,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    home_blocks: HomeBlockFn | None = None,
+    solve_map: SolveMap | None = None,
 ) -> RoundsOutcome:
     """Build and solve every provider-day of an assignment and aggregate its travel.
 
     ``packages`` are in the assignment instance's order; ``providers`` likewise; ``options``
-    defaults to ``RoundsOptions()``.
+    defaults to ``RoundsOptions()``. ``home_blocks``, when given, replaces indexing the dense
+    ``home_min``/``home_km``: it is called once per provider with the homes it serves.
+    ``solve_map`` solves the provider-days (default: one after another, here); the results are
+    read back in the same order either way.
     """
     options = RoundsOptions() if options is None else options
     provider_of = np.asarray(provider_of, dtype=np.int64)
@@ -241,27 +261,42 @@ def plan_rounds(
     day_rows: list[dict] = []
     missed_rows: list[dict] = []
     statuses: list[str] = []
-    jobs = [(k, d) for k in range(len(providers)) for d in range(7)]
-    wall = 0.0
-    for j, (k, day) in enumerate(jobs):
+    built: list[ProviderDay] = []
+    for k in range(len(providers)):
         mine = np.flatnonzero(provider_of == k).tolist()
-        pd_inst = build_provider_day(
-            k,
-            providers[k],
-            day,
-            mine,
-            packages,
-            office_min[k],
-            office_km[k],
-            home_min,
-            home_km,
-            options,
-        )
-        if progress is not None:
-            progress(j / len(jobs), f"rounds {providers[k].provider_id} {DAYS[day]}")
-        if pd_inst is None:
+        if not mine:
             continue
-        result = _solve_with_retries(pd_inst.instance, options)
+        h_min, h_km = home_min, home_km
+        if home_blocks is not None:
+            h_min, h_km = _scatter_block(home_blocks, np.asarray(mine, dtype=np.int64), n)
+        for day in range(7):
+            pd_inst = build_provider_day(
+                k,
+                providers[k],
+                day,
+                mine,
+                packages,
+                office_min[k],
+                office_km[k],
+                h_min,
+                h_km,
+                options,
+            )
+            if pd_inst is not None:
+                built.append(pd_inst)
+    solve = functools.partial(_solve_with_retries, options=options)
+    if solve_map is None:
+        results = []
+        for j, pd_inst in enumerate(built):
+            if progress is not None:
+                label = f"{providers[pd_inst.provider].provider_id} {DAYS[pd_inst.day]}"
+                progress(j / max(len(built), 1), f"rounds {label}")
+            results.append(solve(pd_inst.instance))
+    else:
+        results = list(solve_map(solve, [b.instance for b in built]))
+    wall = 0.0
+    for pd_inst, result in zip(built, results, strict=True):
+        k = pd_inst.provider
         if isinstance(result, SolverError):
             statuses.append("no_solution")
             reason = f"{NO_ROUNDS_REASON}: {result}"
@@ -292,6 +327,29 @@ def plan_rounds(
         wall_s=wall,
         statuses=tuple(statuses),
     )
+
+
+class _ScatteredBlock:
+    """A provider's home-to-home block that indexes like the dense (N, N) matrix for the
+    package indices it holds (``build_provider_day`` takes ``[np.ix_(idx, idx)]`` of it)."""
+
+    def __init__(self, block: np.ndarray, where: np.ndarray) -> None:
+        self._block = block
+        self._where = where  # package index -> row in block (-1: not held)
+
+    def __getitem__(self, key: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        rows, cols = key
+        return self._block[np.ix_(self._where[rows.ravel()], self._where[cols.ravel()])]
+
+
+def _scatter_block(
+    home_blocks: HomeBlockFn, mine: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One provider's homes-to-homes block, wrapped to index by package index."""
+    block_min, block_km = home_blocks(mine)
+    where = np.full(n, -1, dtype=np.int64)
+    where[mine] = np.arange(len(mine))
+    return _ScatteredBlock(block_min, where), _ScatteredBlock(block_km, where)  # type: ignore[return-value]
 
 
 #: Why a provider-day has no rounds; the solver's own message follows it after a colon.
