@@ -22,7 +22,7 @@ from optimiser.data.domain import Package, Scenario, Zone, ZoneKind, ZonePolicy,
 from optimiser.data.rounds_options import RoundsOptions
 from optimiser.errors import InputError, SolverError
 from optimiser.models.assign import solve_assignment
-from optimiser.models.carer_rounds import plan_rounds
+from optimiser.models.carer_rounds import SolveMap, plan_rounds
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
 from optimiser.models.reasons import unmet_reasons
@@ -83,6 +83,7 @@ def run_scenario(
     rounds_options: Mapping[str, Any] | None = None,
     config_files: Mapping[str, Path] | None = None,
     progress: Progress | None = None,
+    solve_map: SolveMap | None = None,
 ) -> ScenarioResult:
     """Assign packages to providers under ``scenario`` and cost the result.
 
@@ -90,7 +91,9 @@ def run_scenario(
     greedy brokerage under the same rules (what the optimiser adds), and greedy brokerage on
     the spot market (today's practice, the baseline that pay headroom is measured against).
     ``config_files`` names, by role, the files the scenario was read from (their digests go
-    into ``meta.json`` with every other input's).
+    into ``meta.json`` with every other input's). ``solve_map`` solves the carer rounds'
+    provider-days (default one after another; ``optimiser.service.pool.process_map`` runs
+    them in parallel).
     """
     progress = progress or no_progress
     start = time.perf_counter()
@@ -102,6 +105,41 @@ def run_scenario(
     instance = _instance(area, packages, zones, scenario)
     progress(0.2, "solving (CP-SAT, lexicographic stages)")
     solution = solve_assignment(instance, scenario.solver)
+    return evaluate_solution(
+        area,
+        scenario,
+        zone_table,
+        packages,
+        zones,
+        instance,
+        solution,
+        rounds_options=rounds_options,
+        config_files=config_files,
+        progress=progress,
+        solve_map=solve_map,
+        start=start,
+    )
+
+
+def evaluate_solution(
+    area: AreaData,
+    scenario: Scenario,
+    zone_table: pd.DataFrame,
+    packages: Sequence[Package],
+    zones: Sequence[Zone],
+    instance: AssignmentInstance,
+    solution: AssignmentSolution,
+    *,
+    rounds_options: Mapping[str, Any] | None = None,
+    config_files: Mapping[str, Path] | None = None,
+    progress: Progress = no_progress,
+    solve_map: SolveMap | None = None,
+    start: float | None = None,
+) -> ScenarioResult:
+    """The rest of a run once an assignment is chosen: its independent check, the greedy
+    baselines, travel, reasons, costing and the report (``run_scenario`` and the incremental
+    zone edit both end here). ``start`` is when the run began (for ``wall_s``)."""
+    start = time.perf_counter() if start is None else start
     violations = check_assignment(instance, solution.provider_of)
     if violations:  # never report a result the independent checker rejects
         raise SolverError("the assignment breaks its own rules: " + "; ".join(violations[:5]))
@@ -111,12 +149,12 @@ def run_scenario(
     baseline = greedy_assignment(base_instance)
     progress(0.8, f"travel figures ({scenario.travel_method})")
     figures, rounds, missed_calls = _travel_figures(
-        area, packages, instance, solution, scenario, rounds_options, progress
+        area, packages, instance, solution, scenario, rounds_options, progress, solve_map
     )
     # The baseline's travel is measured the same way as the scenario's, so headroom compares
     # like with like (rounds for both, or the estimate for both).
     base_figures, _, _ = _travel_figures(
-        area, packages, base_instance, baseline, scenario, rounds_options, progress
+        area, packages, base_instance, baseline, scenario, rounds_options, progress, solve_map
     )
     greedy_figures = estimate_travel(instance, greedy_same.provider_of)
     provider_of = np.asarray(solution.provider_of)
@@ -193,6 +231,7 @@ def _travel_figures(
     scenario: Scenario,
     rounds_options: Mapping[str, Any] | None,
     progress: Progress,
+    solve_map: SolveMap | None = None,
 ) -> tuple[TravelFigures, pd.DataFrame, pd.DataFrame]:
     """Travel of the chosen assignment (fast estimate or full carer rounds), the rounds table
     and the calls the rounds could not fit (empty for the estimate)."""
@@ -210,6 +249,8 @@ def _travel_figures(
         area.home_km,
         options,
         progress=lambda f, m: progress(0.8 + 0.15 * f, m),
+        home_blocks=area.home_blocks,
+        solve_map=solve_map,
     )
     return outcome.figures, outcome.rounds, outcome.missed
 
