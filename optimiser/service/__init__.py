@@ -9,6 +9,8 @@ needs and returns immutable records or tables. One module per job:
 - ``zone_table``: the zone-to-area table, its checks and edits
 - ``zones``: packages re-zoned, zone polygons, downloads and uploads
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
+- ``zone_edit``: a zone edit re-evaluated incrementally (only the touched zones re-solved)
+- ``pool``: independent solves in a process pool (the stand-in for the parallel engine)
 - ``brokerage``: providers suggested for new packages, package uploads
 - ``finance``: costing options for a result
 - ``provenance``: input digests and versions recorded with every result
@@ -53,6 +55,7 @@ from optimiser.service.scenarios import (
     run_demo,
     run_scenario,
 )
+from optimiser.service.zone_edit import run_zone_edit, touched_zones
 from optimiser.service.zone_table import move_area, zones_from_table
 from optimiser.service.zones import read_zones_upload, zone_polygons, zones_download
 
@@ -86,7 +89,9 @@ __all__ = [
     "run_config",
     "run_demo",
     "run_scenario",
+    "run_zone_edit",
     "suggest_providers",
+    "touched_zones",
     "travel_estimate_params",
     "write_result",
     "zone_polygons",
