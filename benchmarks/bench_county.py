@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             f"area: {area.name}: {len(area.packages):,} people, {hours:,.0f} h/week, "
             f"{len(area.providers)} providers, {len(area.zones)} zones, {n_nodes:,} nodes, "
             f"{area.graph.graph.get('county_connectors')} connector roads; home travel "
-            f"{'bounded' if area.home_blocks is not None else 'dense'}",
+            f"{'bounded' if area.home_blocks is not None else 'dense'}; load "
+            f"{stages['load']:.1f} s, snap {stages['snap']:.1f} s, matrices "
+            f"{stages['matrices']:.1f} s",
             flush=True,
         )
         scenario = service.demo_scenario("zoned")
@@ -149,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             report.write_result(result, Path(tmp) / "county")
         stages["report"] = time.perf_counter() - t
         estimate_run_s = sum(stages.values())
-        print(f"estimate run: {quality(result)}", flush=True)
+        print(
+            f"estimate run: assignment {stages['assignment']:.1f} s, report "
+            f"{stages['report']:.1f} s; {quality(result)}",
+            flush=True,
+        )
 
         rounds_run_s = math.nan
         if not args.no_rounds:
