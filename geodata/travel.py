@@ -234,6 +234,17 @@ def _size(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:,.1f} MiB"
 
 
+def lex_limit(limit_s: float) -> float:
+    """The lexicographic weight that reaches every node within ``limit_s`` [s] (inf: no bound).
+
+    A node is reached exactly when its fastest path, in 0.1 ms units, takes at most
+    ``ceil(limit_s / 0.1 ms)`` units; an unreached node's time is therefore above ``limit_s``.
+    """
+    if not math.isfinite(limit_s):
+        return math.inf
+    return (math.ceil(limit_s / _TIME_UNIT_S) + 1) * _LEX_SHIFT - 1
+
+
 def _batch_rows(n_nodes: int, chunk_mib: float) -> int:
     """How many Dijkstra sources fit in ``chunk_mib`` of working memory (at least one)."""
     return max(1, int(chunk_mib * 2**20 // (max(n_nodes, 1) * _BYTES_PER_CELL)))
@@ -247,17 +258,25 @@ def _shortest(
     with_length: bool,
     chunk_mib: float,
     dtype: type = np.float64,
+    limit_s: float = math.inf,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Network seconds (and metres along the fastest path) from positions ``src`` to ``dst``.
 
     Searches from whichever side has fewer nodes (on the reversed graph from the targets if
     they are fewer), in batches of sources bounded by ``chunk_mib``. Unreachable: inf / nan.
     Seconds alone are exact sums of ``travel_time``; with lengths, one lexicographic search
-    gives both (times then rounded to 0.1 ms per arc).
+    gives both (times then rounded to 0.1 ms per arc). ``limit_s`` [s] bounds every search:
+    nodes farther than that are left unreached (inf / nan), as if there were no route.
     """
     if len(dst) < len(src):
         sec_t, m_t = _shortest(
-            arrays.reversed, dst, src, with_length=with_length, chunk_mib=chunk_mib, dtype=dtype
+            arrays.reversed,
+            dst,
+            src,
+            with_length=with_length,
+            chunk_mib=chunk_mib,
+            dtype=dtype,
+            limit_s=limit_s,
         )
         return sec_t.T.copy(), (m_t.T.copy() if m_t is not None else None)
     seconds = np.empty((len(src), len(dst)), dtype=dtype)
@@ -267,7 +286,9 @@ def _shortest(
         rows = src[start : start + step]
         block = slice(start, start + len(rows))
         if with_length:
-            total = dijkstra(arrays.time_length, directed=True, indices=rows)[:, dst]
+            total = dijkstra(
+                arrays.time_length, directed=True, indices=rows, limit=lex_limit(limit_s)
+            )[:, dst]
             reached = np.isfinite(total)
             total[~reached] = np.nan  # unreachable: no time, no length
             units_t = np.floor(total / _LEX_SHIFT)
@@ -276,7 +297,9 @@ def _shortest(
             seconds[block] = units_t * _TIME_UNIT_S
             metres[block] = units_m * _LENGTH_UNIT_M  # type: ignore[index]
         else:
-            seconds[block] = dijkstra(arrays.time_s, directed=True, indices=rows)[:, dst]
+            seconds[block] = dijkstra(arrays.time_s, directed=True, indices=rows, limit=limit_s)[
+                :, dst
+            ]
     return seconds, metres
 
 

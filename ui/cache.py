@@ -1,8 +1,10 @@
 """Cached wrappers around optimiser.service: the demo area loaded once, results kept in memory.
 
-``st.cache_resource`` holds only the demo area (its road graph cannot be serialised).
-Every other call is ``st.cache_data`` keyed by hashable values: the zone table's CSV text, the
-scenario's repr, an upload's digest. Unhashable arguments carry a leading underscore. Nothing
+``st.cache_resource`` holds the demo area (its road graph cannot be serialised) and the
+scenario results by zone table (so that a zone edit re-solves
+only what it changes, from the result of the table it was made on). Every other call is
+``st.cache_data`` keyed by hashable values: the zone table's CSV text, the scenario's repr,
+an upload's digest. Unhashable arguments carry a leading underscore. Nothing
 is ever persisted to disk (uploads are personal data).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,16 +83,57 @@ def scenario(rule: str, *, interactive: bool = True) -> Any:
     return _scenario(rule, interactive)
 
 
-@st.cache_data(show_spinner="Assigning packages to providers...", max_entries=64)
-def _run(
-    area_id: str, scenario_repr: str, zone_csv: str, _area: Any, _scenario: Any, _table: Any
+@dataclass
+class _Results:
+    """Scenario results of this process by (area, scenario, zone table), newest last, under a
+    lock: a zone edit finds the result of the table it was edited from here."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_key: OrderedDict[tuple[str, str, str], Any] = field(default_factory=OrderedDict)
+
+
+#: Results kept in memory (never on disk), oldest dropped first.
+MAX_RESULTS = 64
+
+
+@st.cache_resource(show_spinner=False)
+def _results() -> _Results:
+    return _Results()
+
+
+def run(
+    area: service.AreaData,
+    scenario: Any,
+    table: pd.DataFrame,
+    *,
+    edited_from: pd.DataFrame | None = None,
 ) -> Any:
-    return service.run_scenario(_area, _scenario, zone_table=_table)
+    """The scenario's result on ``table`` (kept by the table's content and the scenario).
 
-
-def run(area: service.AreaData, scenario: Any, table: pd.DataFrame) -> Any:
-    """The scenario's result on ``table`` (cached by the table's content and the scenario)."""
-    return _run(area_key(area), repr(scenario), zone_table_key(table), area, scenario, table)
+    With ``edited_from`` (the table an edit was made on) whose result is kept, only the
+    packages of the zones the edit touches are re-solved (``service.run_zone_edit``, the
+    scenario's fixed deterministic budget); otherwise the whole scenario runs.
+    """
+    store = _results()
+    key = (area_key(area), repr(scenario), zone_table_key(table))
+    parent = None
+    if edited_from is not None:
+        parent = (area_key(area), repr(scenario), zone_table_key(edited_from))
+    with store.lock:
+        if key in store.by_key:
+            store.by_key.move_to_end(key)
+            return store.by_key[key]
+        previous = store.by_key.get(parent) if parent is not None else None
+    with st.spinner("Assigning packages to providers..."):
+        if previous is not None and edited_from is not None:
+            result = service.run_zone_edit(area, scenario, previous, edited_from, table)
+        else:
+            result = service.run_scenario(area, scenario, zone_table=table)
+    with store.lock:
+        store.by_key[key] = result
+        while len(store.by_key) > MAX_RESULTS:
+            store.by_key.popitem(last=False)
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -343,6 +343,33 @@ _ROAD_WIDTH_M = {
 _ROAD_WIDTH_DEFAULT_M = 10.0
 
 
+#: Road classes from the most to the least important, for thinning a county-size base map.
+_ROAD_RANK = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified")
+#: At most this many streets go into the map's base layer; the demo (about 3,000) keeps all.
+MAX_ROAD_PATHS = 8000
+
+
+def _road_class(highway: Any) -> str:
+    return str(highway).split(",")[0].strip("[]' ").removesuffix("_link")
+
+
+def simplified_roads(network: pd.DataFrame, *, max_paths: int = MAX_ROAD_PATHS) -> pd.DataFrame:
+    """The streets a base map draws: all of them up to ``max_paths``, else only the most
+    important road classes that fit (motorways first; minor roads dropped at county size,
+    where they are too small to see at the zoom that shows the whole county)."""
+    if len(network) <= max_paths or "highway" not in network.columns:
+        return network
+    rank = network["highway"].map(
+        lambda h: _ROAD_RANK.index(c) if (c := _road_class(h)) in _ROAD_RANK else len(_ROAD_RANK)
+    )
+    keep = 0
+    for level in range(len(_ROAD_RANK)):
+        if int((rank <= level).sum()) > max_paths:
+            break
+        keep = level
+    return network[rank <= keep].reset_index(drop=True)
+
+
 def road_paths(network: pd.DataFrame) -> pd.DataFrame:
     """The road network as paths with a drawn width: main roads wider, so towns read clearly."""
     classes = network["highway"] if "highway" in network.columns else pd.Series("", network.index)
@@ -352,6 +379,17 @@ def road_paths(network: pd.DataFrame) -> pd.DataFrame:
         for c in classes
     ]
     return pd.DataFrame({"path": network["path"], "width": width})
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _road_layer(area_id: str, _area: Any) -> pd.DataFrame:
+    return road_paths(simplified_roads(_area.network_lines))
+
+
+def road_layer(area: service.AreaData) -> pd.DataFrame:
+    """The map's road base layer for an area, built once per area and process, not on every
+    rerun (at county size only the main roads: :func:`simplified_roads`)."""
+    return _road_layer(cache.area_key(area), area)
 
 
 def _view(areas: Any) -> pdk.ViewState:

@@ -11,6 +11,7 @@ import pandas as pd
 #: Every key this module keeps in the session state, with what it holds.
 _ZONE_TABLE = "hc_zone_table"  # pd.DataFrame: the working zone table (one row per small area)
 _ZONE_SOURCE = "hc_zone_source"  # str: where the working zone table came from
+_ZONE_PARENT = "hc_zone_parent"  # pd.DataFrame | None: the table an edit was made on
 _RULE = "hc_rule"  # str: "zoned" or "spot", the rule the Zones page runs
 _LAST_RUN = "hc_last_run"  # _RunRecord | None: the run shown now
 _PREVIOUS_RUN = "hc_previous_run"  # _RunRecord | None: the run before it (for metric deltas)
@@ -58,9 +59,22 @@ class AppState:
         return table.copy()
 
     def set_zone_table(self, table: pd.DataFrame, *, source: str) -> None:
-        """Replace the working zone table; ``source`` says where it came from (shown in the UI)."""
+        """Replace the working zone table; ``source`` says where it came from (shown in the UI).
+
+        An ``"edited"`` table remembers the table it was edited from (``zone_parent``), so the
+        edit can be re-evaluated incrementally; any other source forgets it.
+        """
+        parent = self._store.get(_ZONE_TABLE) if source == "edited" else None
+        self._store[_ZONE_PARENT] = parent if isinstance(parent, pd.DataFrame) else None
         self._store[_ZONE_TABLE] = table.reset_index(drop=True).copy()
         self._store[_ZONE_SOURCE] = source
+
+    @property
+    def zone_parent(self) -> pd.DataFrame | None:
+        """The zone table the working one was edited from (None unless the last change was an
+        edit on the map)."""
+        parent = self._store.get(_ZONE_PARENT)
+        return parent.copy() if isinstance(parent, pd.DataFrame) else None
 
     def ensure_zone_table(self, default: pd.DataFrame, *, source: str) -> pd.DataFrame:
         """The working zone table, set to ``default`` first if the session has none."""

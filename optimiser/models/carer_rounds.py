@@ -216,6 +216,11 @@ class RoundsOutcome:
     statuses: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: Home-to-home minutes and km between chosen homes (by package index), for areas too large
+#: for dense matrices (see ``geodata.bounded.HomeBlocks``).
+HomeBlockFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
 def plan_rounds(
     instance: AssignmentInstance,
     provider_of: np.ndarray,
@@ -229,13 +234,15 @@ def plan_rounds(
     progress: Callable[[float, str], None] | None = None,
     *,
     runner: Runner | None = None,
+    home_blocks: HomeBlockFn | None = None,
 ) -> RoundsOutcome:
     """Build and solve every provider-day of an assignment and aggregate its travel.
 
     ``packages`` are in the assignment instance's order; ``providers`` likewise; ``options``
-    defaults to ``RoundsOptions()``. The provider-days are solved as independent tasks by
-    ``runner`` (``optimiser.parallel``; by default inline, one after the other); the figures are
-    the same whichever runs them.
+    defaults to ``RoundsOptions()``. ``home_blocks``, when given, replaces indexing the dense
+    ``home_min``/``home_km``: it is called once per provider with the homes it serves. The
+    provider-days are solved as independent tasks by ``runner`` (``optimiser.parallel``; by
+    default inline, one after the other); the figures are the same whichever runs them.
     """
     options = RoundsOptions() if options is None else options
     provider_of = np.asarray(provider_of, dtype=np.int64)
@@ -249,6 +256,11 @@ def plan_rounds(
     days: list[tuple[Provider, ProviderDay]] = []
     for k in range(len(providers)):
         mine = np.flatnonzero(provider_of == k).tolist()
+        if not mine:
+            continue
+        h_min, h_km = home_min, home_km
+        if home_blocks is not None:
+            h_min, h_km = _scatter_block(home_blocks, np.asarray(mine, dtype=np.int64), n)
         for day in range(7):
             pd_inst = build_provider_day(
                 k,
@@ -258,8 +270,8 @@ def plan_rounds(
                 packages,
                 office_min[k],
                 office_km[k],
-                home_min,
-                home_km,
+                h_min,
+                h_km,
                 options,
             )
             if pd_inst is not None:
@@ -321,6 +333,29 @@ def solve_provider_day(
     """The rounds of one provider-day, or the solver's error if every retry failed: a task for
     the parallel seam (plain data in, plain data out; the routing model is built inside)."""
     return _solve_with_retries(instance, options)
+
+
+class _ScatteredBlock:
+    """A provider's home-to-home block that indexes like the dense (N, N) matrix for the
+    package indices it holds (``build_provider_day`` takes ``[np.ix_(idx, idx)]`` of it)."""
+
+    def __init__(self, block: np.ndarray, where: np.ndarray) -> None:
+        self._block = block
+        self._where = where  # package index -> row in block (-1: not held)
+
+    def __getitem__(self, key: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        rows, cols = key
+        return self._block[np.ix_(self._where[rows.ravel()], self._where[cols.ravel()])]
+
+
+def _scatter_block(
+    home_blocks: HomeBlockFn, mine: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One provider's homes-to-homes block, wrapped to index by package index."""
+    block_min, block_km = home_blocks(mine)
+    where = np.full(n, -1, dtype=np.int64)
+    where[mine] = np.arange(len(mine))
+    return _ScatteredBlock(block_min, where), _ScatteredBlock(block_km, where)  # type: ignore[return-value]
 
 
 #: Why a provider-day has no rounds; the solver's own message follows it after a colon.

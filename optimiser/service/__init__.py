@@ -10,6 +10,7 @@ needs and returns immutable records or tables. One module per job:
 - ``zones``: packages re-zoned, zone polygons, downloads and uploads
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
 - ``equity``: the small-area facts of the equity and market views, those views read back
+- ``zone_edit``: a zone edit re-evaluated incrementally (only the touched zones re-solved)
 - ``brokerage``: providers suggested for new packages, package uploads
 - ``finance``: costing options for a result
 - ``provenance``: input digests and versions recorded with every result
@@ -61,6 +62,7 @@ from optimiser.service.scenarios import (
     run_demo,
     run_scenario,
 )
+from optimiser.service.zone_edit import run_zone_edit, touched_zones
 from optimiser.service.zone_table import move_area, zones_from_table
 from optimiser.service.zones import read_zones_upload, zone_polygons, zones_download
 
@@ -104,7 +106,9 @@ __all__ = [
     "run_config",
     "run_demo",
     "run_scenario",
+    "run_zone_edit",
     "suggest_providers",
+    "touched_zones",
     "travel_between",
     "travel_estimate_params",
     "write_result",

@@ -107,6 +107,41 @@ def run_scenario(
     instance = _instance(area, packages, zones, scenario)
     progress(0.2, "solving (CP-SAT, lexicographic stages)")
     solution = solve_assignment(instance, scenario.solver)
+    return evaluate_solution(
+        area,
+        scenario,
+        zone_table,
+        packages,
+        zones,
+        instance,
+        solution,
+        rounds_options=rounds_options,
+        config_files=config_files,
+        progress=progress,
+        runner=runner,
+        start=start,
+    )
+
+
+def evaluate_solution(
+    area: AreaData,
+    scenario: Scenario,
+    zone_table: pd.DataFrame,
+    packages: Sequence[Package],
+    zones: Sequence[Zone],
+    instance: AssignmentInstance,
+    solution: AssignmentSolution,
+    *,
+    rounds_options: Mapping[str, Any] | None = None,
+    config_files: Mapping[str, Path] | None = None,
+    progress: Progress = no_progress,
+    runner: Runner | None = None,
+    start: float | None = None,
+) -> ScenarioResult:
+    """The rest of a run once an assignment is chosen: its independent check, the greedy
+    baselines, travel, reasons, costing and the report (``run_scenario`` and the incremental
+    zone edit both end here). ``start`` is when the run began (for ``wall_s``)."""
+    start = time.perf_counter() if start is None else start
     violations = check_assignment(instance, solution.provider_of)
     if violations:  # never report a result the independent checker rejects
         raise SolverError("the assignment breaks its own rules: " + "; ".join(violations[:5]))
@@ -242,6 +277,7 @@ def _travel_figures(
         options,
         progress=lambda f, m: progress(0.8 + 0.15 * f, m),
         runner=runner,
+        home_blocks=area.home_blocks,
     )
     return outcome.figures, outcome.rounds, outcome.missed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from optimiser.data.domain import (
@@ -246,3 +247,30 @@ def test_solver_error_on_a_retried_day_keeps_its_message(small_week, monkeypatch
         f"{carer_rounds.NO_ROUNDS_REASON}: OR-Tools found no solution (status 3) for PRV-1-{d}"
         for d in ("mon", "tue")
     }
+
+
+def test_home_blocks_give_the_dense_rounds(small_week) -> None:
+    """Rounds from on-demand home blocks equal the dense rounds: the blocks are indexed by
+    package, one block per provider."""
+    from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
+
+    packages, office_min, office_km, home_min, home_km = small_week
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    asked: list[list[int]] = []
+
+    def blocks(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        asked.append(idx.tolist())
+        return home_min[np.ix_(idx, idx)], home_km[np.ix_(idx, idx)]
+
+    args = (inst, np.zeros(3, dtype=np.int64), packages, [provider], office_min, office_km)
+    dense = plan_rounds(*args, home_min, home_km, OPTIONS)
+    nan = np.full_like(home_min, np.nan)  # never read when blocks are given
+    lazy = plan_rounds(*args, nan, nan, OPTIONS, home_blocks=blocks)
+    assert asked == [[0, 1, 2]]  # one block per provider, not per day
+    assert lazy.statuses == dense.statuses
+    pd.testing.assert_frame_equal(lazy.rounds, dense.rounds)
+    assert lazy.figures.total["travel_min"] == pytest.approx(dense.figures.total["travel_min"])

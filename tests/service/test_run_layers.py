@@ -23,9 +23,18 @@ def _calls(func) -> list[str]:
 
 
 def test_run_scenario_calls_costing_once_then_report_once() -> None:
-    """run_scenario calls optimiser.costing once and optimiser.report once, in that order,
-    and no helper it calls reaches either (so nothing climbs back from the report)."""
-    calls = _calls(scenarios.run_scenario)
+    """run_scenario (through evaluate_solution, where a full run and an incremental zone edit
+    both end) calls optimiser.costing once and optimiser.report once, in that order, and no
+    helper it calls reaches either (so nothing climbs back from the report)."""
+    from optimiser.service import zone_edit
+
+    assert not [
+        c for c in _calls(scenarios.run_scenario) if c.split(".")[0] in {"costing", "report"}
+    ]
+    assert not [
+        c for c in _calls(zone_edit.run_zone_edit) if c.split(".")[0] in {"costing", "report"}
+    ]
+    calls = _calls(scenarios.evaluate_solution)
     costing = [c for c in calls if c.startswith("costing.")]
     reports = [c for c in calls if c.startswith("report.")]
     assert costing == ["costing.scenario_costs"]

@@ -199,6 +199,20 @@ def test_state_deltas_compare_with_the_last_different_run() -> None:
     assert state.zone_source == "test" and list(state.zone_table["area_code"]) == ["A2", "A1"]
 
 
+def test_an_edit_remembers_the_table_it_was_made_on() -> None:
+    """An "edited" table keeps its parent (for the incremental re-evaluation); a table from
+    anywhere else (the demo, an upload) has none."""
+    state = AppState({})
+    first = pd.DataFrame({"area_code": ["A1", "A2"], "zone_id": ["Z1", "Z2"]})
+    moved = pd.DataFrame({"area_code": ["A1", "A2"], "zone_id": ["Z1", "Z1"]})
+    state.set_zone_table(first, source="demo zones")
+    assert state.zone_parent is None
+    state.set_zone_table(moved, source="edited")
+    pd.testing.assert_frame_equal(state.zone_parent, first)
+    state.set_zone_table(first, source="upload.csv")
+    assert state.zone_parent is None
+
+
 def test_problems_table_has_one_row_per_problem() -> None:
     """Upload problems become a table: whole-file problems have a blank row and field."""
     from ui.uploads import problems_table

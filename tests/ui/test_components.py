@@ -125,3 +125,17 @@ def test_project_errors_show_on_the_page_not_as_a_traceback() -> None:
     assert "Running the scenario did not succeed: InfeasibleError." in at.error[0].value
     assert "PRV-B" in at.code[0].value
     assert not [m for m in at.markdown if "not reached" in m.value]
+
+
+def test_simplified_roads_keep_small_networks_and_thin_large_ones_by_class() -> None:
+    """A network within the limit is drawn whole; above it only the most important classes
+    that fit are kept (here motorway and primary: three streets for a limit of three)."""
+    network = pd.DataFrame(
+        {
+            "path": [[[0, 0], [1, 1]]] * 6,
+            "highway": ["motorway", "primary", "primary_link", "residential", "service", "x"],
+        }
+    )
+    assert components.simplified_roads(network, max_paths=6) is network
+    thin = components.simplified_roads(network, max_paths=3)
+    assert list(thin["highway"]) == ["motorway", "primary", "primary_link"]

@@ -53,7 +53,7 @@ rule = st.radio(
 state.rule = rule
 scenario = cache.scenario(rule)
 with components.stop_on_error("Running the scenario"):
-    result = cache.run(area, scenario, table)
+    result = cache.run(area, scenario, table, edited_from=state.zone_parent)
 previous = state.record_run(f"{rule}|{state.zone_csv}", result.summary)
 
 notice = state.pop_flash()
@@ -79,7 +79,7 @@ if clicked and clicked != st.session_state.get("zones_clicked"):
 map_column, edit_column = st.columns([3, 1])
 with map_column:
     deck = components.zone_map(
-        network=components.road_paths(area.network_lines),
+        network=components.road_layer(area),
         shapes=components.area_shapes(area.areas, table, zone_names),
         outlines=components.zone_outlines(zones),
         people=components.people_points(result.assignments),
