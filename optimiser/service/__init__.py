@@ -10,6 +10,7 @@ needs and returns immutable records or tables. One module per job:
 - ``zones``: packages re-zoned, zone polygons, downloads and uploads
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
 - ``brokerage``: providers suggested for new packages, package uploads
+- ``design``: zone design proposals (units, design, the pipeline's figures side by side)
 - ``finance``: costing options for a result
 - ``provenance``: input digests and versions recorded with every result
 - ``progress``: the progress callback type
@@ -41,6 +42,16 @@ from optimiser.service.areas import (
     travel_estimate_params,
 )
 from optimiser.service.brokerage import read_packages_upload, suggest_providers
+from optimiser.service.design import (
+    DesignProposal,
+    DesignRules,
+    DesignSettings,
+    design_config,
+    design_instance,
+    evaluate_zone_tables,
+    propose_zones,
+    write_design,
+)
 from optimiser.service.finance import cost_options
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
@@ -63,6 +74,9 @@ __all__ = [
     "INTERACTIVE_TIME_LIMIT_S",
     "ONS_ATTRIBUTION",
     "AreaData",
+    "DesignProposal",
+    "DesignRules",
+    "DesignSettings",
     "Progress",
     "area_for_config",
     "baseline_scenario",
@@ -72,6 +86,9 @@ __all__ = [
     "cost_options",
     "default_network_path",
     "demo_scenario",
+    "design_config",
+    "design_instance",
+    "evaluate_zone_tables",
     "finance_workbook",
     "format_comparison",
     "load_config",
@@ -81,6 +98,7 @@ __all__ = [
     "move_area",
     "network_settings",
     "network_summary",
+    "propose_zones",
     "read_packages_upload",
     "read_zones_upload",
     "run_config",
@@ -88,6 +106,7 @@ __all__ = [
     "run_scenario",
     "suggest_providers",
     "travel_estimate_params",
+    "write_design",
     "write_result",
     "zone_polygons",
     "zones_download",
