@@ -327,6 +327,7 @@ class _Search:
     def perturb(self, steps: int) -> None:
         """Random boundary moves that keep contiguity (penalties may rise): a kick for ILS."""
         for _ in range(steps):
+            self.moves_left -= 1  # every kick spends budget, so the search always ends
             b = int(self.rng.integers(self.n_blocks))
             a = int(self.zone_of_block[b])
             targets = sorted({int(self.zone_of_block[c]) for c in self.block_nb[b]} - {a})
