@@ -25,6 +25,7 @@ least its nearest neighbour").
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -565,3 +566,42 @@ def _set_leads(s: _Search) -> None:
     for z in range(s.k):
         served = flow[zone_of == z].sum()
         s.budget[z] = served + sum(spare[k] / max(n_led[k], 1) for k in leads[z])
+
+
+def score_partition(
+    inst: DesignInstance, rules: DesignRules, settings: DesignSettings, zone_of: np.ndarray
+) -> ZoneDesign:
+    """A given partition (zone index per unit, e.g. a peer's or today's zones) as a design:
+    its leads by the lead MIP, each zone's centre its best unit, the same objective.
+
+    Rules it breaks are listed in ``notes`` (status "GIVEN"); nothing is moved.
+    """
+    t0 = time.perf_counter()
+    labels = np.unique(np.asarray(zone_of), return_inverse=True)[1].astype(np.int64)
+    rules = dataclasses.replace(rules, n_zones=int(labels.max()) + 1)
+    leads, flow, slack = choose_leads(inst, rules, labels)
+    t = inst.unit_travel_int() / 10.0
+    d = inst.demand_min.astype(np.float64)
+    centre = np.array(
+        [
+            (lambda m: m[int(np.argmin(d[m] @ t[np.ix_(m, m)]))])(np.flatnonzero(labels == z))
+            for z in range(rules.n_zones)
+        ],
+        dtype=np.int64,
+    )
+    notes = (f"capacity short by {slack / 60:,.1f} carer-h/week",) if slack > 0.5 else ()
+    return finish_design(
+        inst,
+        rules,
+        settings,
+        zone_of=labels,
+        centre=centre,
+        leads=leads,
+        flow=flow,
+        bound_min=0.0,
+        gap=None,
+        status="GIVEN",
+        method="given partition",
+        wall_s=time.perf_counter() - t0,
+        notes=notes,
+    )
