@@ -164,11 +164,12 @@ class DesignRules:
 class DesignSettings:
     """The design's budget, always recorded with it.
 
-    ``method``: "exact" (CP-SAT with flow contiguity), "heuristic" (local search with a lower
-    bound) or "auto" (exact up to ``max_exact_units`` units). ``max_deterministic_time`` is
-    CP-SAT's deterministic budget (with ``workers`` = 1 a run repeats exactly);
-    ``time_limit_s`` [s] is a wall-clock safety cap for both methods; ``search_moves`` is the
-    heuristic's deterministic budget (move evaluations); ``seed`` seeds both.
+    ``method``: "exact" (HiGHS MIP with flow contiguity), "heuristic" (local search with a
+    lower bound) or "auto" (exact up to ``max_exact_units`` units). ``time_limit_s`` [s] is
+    the exact method's budget and the heuristic's safety cap; ``max_deterministic_time`` and
+    ``workers`` are recorded for a CP-SAT model (not used by HiGHS, which is single-threaded);
+    ``search_moves`` is the heuristic's deterministic budget (move evaluations); ``seed``
+    seeds it.
     """
 
     method: str = "auto"

@@ -24,8 +24,11 @@ road travel from each unit to its zone's centre unit (the within-zone spread), b
 road network. Reported per carer-minute of demand [min]. Zones whose spread is at least
 ``rural_spread_min`` are flagged rural.
 
-Solved exactly with CP-SAT (this module) for council-district sizes (Rutland's 26 LSOAs),
-with status, bound and gap; ``optimiser.models.zone_search`` is the local-search heuristic
+Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded, so a run repeats
+on the same machine unless the wall-clock ``time_limit_s`` ends it) for council-district sizes
+(Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one worker was tried first and
+proved nothing on Rutland at K = 4 in 60 deterministic units; HiGHS's LP bound does better.
+``optimiser.models.zone_search`` is the local-search heuristic
 with a lower bound for county sizes. Both are deterministic with a seed; the budget is in the
 result.
 """
@@ -313,11 +316,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
 
 
 def design_zones(inst: DesignInstance, rules: DesignRules, settings: DesignSettings) -> ZoneDesign:
-    """A design by the method ``settings`` names ("auto": exact up to ``max_exact_units``).
-
-    The exact method starts from the heuristic's design (a quick search with a tenth of the
-    move budget), so it always holds a good design when its budget runs out.
-    """
+    """A design by the method ``settings`` names ("auto": exact up to ``max_exact_units``)."""
     method = settings.method
     if method == "auto":
         method = "exact" if inst.n_units <= settings.max_exact_units else "heuristic"
