@@ -274,3 +274,19 @@ def areal_weights(
     inter["share"] = inter["share"] / inter.groupby("target_code")["share"].transform("sum")
     out = pd.DataFrame(inter[["target_code", "source_code", "share"]])
     return out.sort_values(["target_code", "source_code"]).reset_index(drop=True)
+
+
+def area_adjacency(areas: gpd.GeoDataFrame, *, buffer_m: float = 5.0) -> np.ndarray:
+    """Pairs of areas that touch (queen contiguity: a shared edge or corner), as row indices.
+
+    Each polygon is grown by ``buffer_m`` [m] in British National Grid first, so boundaries
+    that generalisation left a hair apart (or overlapping) still count as shared. Returns an
+    (E, 2) integer array with ``i < j``, one row per touching pair.
+    """
+    if len(areas) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    grown = areas.to_crs(BNG).geometry.buffer(buffer_m).reset_index(drop=True)
+    tree = shapely.STRtree(grown.values)
+    left, right = tree.query(grown.values, predicate="intersects")
+    keep = left < right
+    return np.column_stack([left[keep], right[keep]]).astype(np.int64)

@@ -153,6 +153,28 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if run.failed else 0
 
 
+def _cmd_design(args: argparse.Namespace) -> int:
+    from optimiser import service
+
+    rules = service.DesignRules(
+        n_zones=args.zones,
+        headroom_pct=args.headroom,
+        min_volume_h=args.min_volume,
+        max_leads=args.max_leads,
+    )
+    settings = service.DesignSettings(
+        method=args.method, time_limit_s=args.time_limit, seed=args.seed
+    )
+    proposal, area = service.design_config(
+        Path(args.config), rules, settings, progress=_progress(not args.quiet)
+    )
+    paths = service.write_design(proposal, area, Path(args.out))
+    print(proposal.summary_text())
+    print(f"\nWritten: {', '.join(str(p) for p in paths)}")
+    print(f'Run it with: set [inputs] zones = "{paths[0]}" in a copy of {args.config}')
+    return 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -220,6 +242,26 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--inline", action="store_true", help="run in this process, no Dask")
     sweep.add_argument("--out", default=None, help="output folder [results/sweep/<name>]")
     sweep.set_defaults(func=_cmd_sweep)
+
+    design = sub.add_parser(
+        "design", help="propose K zones with lead providers and compare them with the current"
+    )
+    design.add_argument("config", help="scenario TOML file (its area and scenario are used)")
+    design.add_argument("--zones", type=int, required=True, help="number of zones K")
+    design.add_argument("--out", default="results/design", help="output folder [results/design]")
+    design.add_argument(
+        "--headroom", type=float, default=-10.0, help="%% of lead capacity kept free [-10]"
+    )
+    design.add_argument(
+        "--min-volume", type=float, default=150.0, help="least carer-h/week of a zone [150]"
+    )
+    design.add_argument("--max-leads", type=int, default=2, help="lead providers per zone [2]")
+    design.add_argument(
+        "--method", choices=["auto", "exact", "heuristic"], default="auto", help="[auto]"
+    )
+    design.add_argument("--time-limit", type=float, default=120.0, help="seconds [120]")
+    design.add_argument("--seed", type=int, default=7, help="search seed [7]")
+    design.set_defaults(func=_cmd_design)
 
     app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)

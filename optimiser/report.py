@@ -20,6 +20,7 @@ from optimiser.equity import equity_table
 from optimiser.errors import InputError
 from optimiser.left_without_care import care_split
 from optimiser.market import market_tables
+from optimiser.models.design_records import DesignInstance, ZoneDesign
 from optimiser.models.instance import AssignmentInstance
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures
@@ -628,3 +629,50 @@ __all__ = [
     "write_result",
     "zone_table",
 ]
+
+
+def design_zone_loads(
+    zone_table: pd.DataFrame,
+    instance: DesignInstance,
+    design: ZoneDesign,
+    by_zone: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per designed zone: its units, demand and what its leads can give it.
+
+    Columns: zone_id, name, kind, units, demand_carer_hours [carer-h/week, travel included],
+    leads, leads_capacity_hours [carer-h/week, the leads' whole capacity, shared with any other
+    zone they lead], served_by_leads_hours [carer-h/week the design plans them to serve here];
+    with ``by_zone`` (a result's table) also the pipeline's demand_hours, placed_hours and
+    unmet_hours [contact h/week].
+    """
+    first = zone_table.groupby("zone_id", sort=False).first()
+    rows = []
+    demand = np.asarray(instance.demand_min, dtype=float)
+    flow = np.asarray(design.flow_min)
+    for z in range(design.n_zones):
+        members = np.flatnonzero(np.asarray(design.zone_of) == z)
+        zone_id = str(
+            zone_table.loc[
+                zone_table["area_code"] == instance.unit_ids[members[0]], "zone_id"
+            ].iloc[0]
+        )
+        leads = design.leads[z]
+        rows.append(
+            {
+                "zone_id": zone_id,
+                "name": first.loc[zone_id, "name"],
+                "kind": first.loc[zone_id, "kind"],
+                "units": len(members),
+                "demand_carer_hours": round(demand[members].sum() / 60.0, 1),
+                "leads": ";".join(instance.provider_ids[k] for k in leads),
+                "leads_capacity_hours": round(
+                    float(np.asarray(instance.capacity_min)[list(leads)].sum()) / 60.0, 1
+                ),
+                "served_by_leads_hours": round(float(flow[members].sum()) / 60.0, 1),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if by_zone is not None and not by_zone.empty:
+        cols = [c for c in ("demand_hours", "placed_hours", "unmet_hours") if c in by_zone]
+        table = table.merge(by_zone[["zone_id", *cols]], on="zone_id", how="left")
+    return table

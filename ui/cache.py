@@ -10,6 +10,7 @@ is ever persisted to disk (uploads are personal data).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -134,6 +135,28 @@ def run(
         while len(store.by_key) > MAX_RESULTS:
             store.by_key.popitem(last=False)
     return result
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _propose(
+    area_id: str,
+    zone_csv: str,
+    rules_repr: str,
+    _area: Any,
+    _table: Any,
+    _rules: Any,
+    _progress: Any,
+) -> Any:
+    area = _area if _table is _area.zone_table else dataclasses.replace(_area, zone_table=_table)
+    scenario = service.demo_scenario("zoned", interactive=True)
+    return service.propose_zones(area, _rules, scenario=scenario, progress=_progress)
+
+
+def propose(area: service.AreaData, table: pd.DataFrame, rules: Any, progress: Progress) -> Any:
+    """A zone design for ``rules`` beside the working zones ``table`` (cached by both)."""
+    return _propose(
+        area_key(area), zone_table_key(table), repr(rules), area, table, rules, progress
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -16,6 +16,7 @@ _RULE = "hc_rule"  # str: "zoned" or "spot", the rule the Zones page runs
 _LAST_RUN = "hc_last_run"  # _RunRecord | None: the run shown now
 _PREVIOUS_RUN = "hc_previous_run"  # _RunRecord | None: the run before it (for metric deltas)
 _SAVED = "hc_saved"  # dict[str, SavedScenario]: scenarios saved for the Scenarios page
+_PROPOSAL = "hc_proposal"  # DesignProposal | None: the last zone design proposed (Zones page)
 _MESSAGE = "hc_message"  # str: one-shot notice shown after a rerun (e.g. "moved E01...")
 
 
@@ -135,6 +136,16 @@ class AppState:
         saved = dict(self._store.get(_SAVED, {}))
         saved.pop(name, None)
         self._store[_SAVED] = saved
+
+    # --- the proposed zone design -------------------------------------------------------------
+    @property
+    def proposal(self) -> Any:
+        """The last zone design proposed on the Zones page (a ``DesignProposal``), or None."""
+        return self._store.get(_PROPOSAL)
+
+    @proposal.setter
+    def proposal(self, value: Any) -> None:
+        self._store[_PROPOSAL] = value
 
     # --- one-shot messages --------------------------------------------------------------------
     def flash(self, message: str) -> None:

@@ -12,6 +12,7 @@ needs and returns immutable records or tables. One module per job:
 - ``equity``: the small-area facts of the equity and market views, those views read back
 - ``zone_edit``: a zone edit re-evaluated incrementally (only the touched zones re-solved)
 - ``brokerage``: providers suggested for new packages, package uploads
+- ``design``: zone design proposals (units, design, the pipeline's figures side by side)
 - ``finance``: costing options for a result
 - ``provenance``: input digests and versions recorded with every result
 - ``progress``: the progress callback type
@@ -48,6 +49,16 @@ from optimiser.service.areas import (
     travel_estimate_params,
 )
 from optimiser.service.brokerage import matches_download, read_packages_upload, suggest_providers
+from optimiser.service.design import (
+    DesignProposal,
+    DesignRules,
+    DesignSettings,
+    design_config,
+    design_instance,
+    evaluate_zone_tables,
+    propose_zones,
+    write_design,
+)
 from optimiser.service.equity import MAP_MEASURES, area_facts, area_values, compare_view_folders
 from optimiser.service.finance import cost_options
 from optimiser.service.progress import Progress
@@ -74,6 +85,9 @@ __all__ = [
     "MAP_MEASURES",
     "ONS_ATTRIBUTION",
     "AreaData",
+    "DesignProposal",
+    "DesignRules",
+    "DesignSettings",
     "Progress",
     "area_facts",
     "area_for_config",
@@ -90,6 +104,9 @@ __all__ = [
     "cost_options",
     "default_network_path",
     "demo_scenario",
+    "design_config",
+    "design_instance",
+    "evaluate_zone_tables",
     "finance_workbook",
     "format_comparison",
     "format_side_by_side",
@@ -101,6 +118,7 @@ __all__ = [
     "move_area",
     "network_settings",
     "network_summary",
+    "propose_zones",
     "read_packages_upload",
     "read_zones_upload",
     "run_config",
@@ -111,6 +129,7 @@ __all__ = [
     "touched_zones",
     "travel_between",
     "travel_estimate_params",
+    "write_design",
     "write_result",
     "zone_polygons",
     "zones_download",

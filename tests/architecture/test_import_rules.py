@@ -81,8 +81,10 @@ def test_solver_imports_are_confined() -> None:
     "path", _py_files("optimiser") + _py_files("geodata") + _py_files("ui"), ids=lambda p: p.name
 )
 def test_product_never_imports_benchmark_code(path: Path) -> None:
-    """PyVRP, vrplib and benchmarks/ are benchmark-only (the `bench` extra), never the product's."""
-    bad = {m for m in _imports(path) if m.split(".")[0] in {"pyvrp", "vrplib", "benchmarks"}}
+    """PyVRP, vrplib, spopt, libpysal and benchmarks/ are benchmark-only (the `bench` extra),
+    never the product's."""
+    bench_only = {"pyvrp", "vrplib", "spopt", "libpysal", "benchmarks"}
+    bad = {m for m in _imports(path) if m.split(".")[0] in bench_only}
     assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from optimiser import service
 from ui import cache, components, uploads
 from ui.state import SavedScenario, get_state
+from ui.views.zone_design_panel import propose_panel
 
 state = get_state()
 
@@ -144,6 +145,9 @@ with edit_column:
 
 st.subheader("By zone")
 st.dataframe(result.by_zone, hide_index=True)
+
+with st.expander("Propose zones (zone design)", expanded=state.proposal is not None):
+    propose_panel(state, area, table, components.people_points(result.assignments))
 
 with st.expander("Zone files (for QGIS): download or upload", expanded=False):
     st.write(f"Current zones: {state.zone_source}.")
