@@ -45,23 +45,23 @@ def main() -> None:
         )
         full_s = time.perf_counter() - start
         e, r = fast.summary, full.summary
-        figures[f"{name}_estimate"] = e["travel_min_per_contact_hour"]
-        figures[f"{name}_rounds"] = r["travel_min_per_contact_hour"]
-        err = 100 * (e["travel_min_per_contact_hour"] / r["travel_min_per_contact_hour"] - 1)
+        figures[f"{name}_estimate"] = e["travel_min_per_carer_hour"]
+        figures[f"{name}_rounds"] = r["travel_min_per_carer_hour"]
+        err = 100 * (e["travel_min_per_carer_hour"] / r["travel_min_per_carer_hour"] - 1)
         errors.append(abs(err))
         print(f"\n== {name}: estimate {fast_s:.1f} s, rounds {full_s:.1f} s")
         table = pd.DataFrame(
             {
                 "estimate": [
-                    e["travel_min_per_contact_hour"],
-                    e["miles_per_contact_hour"],
-                    e["cost_per_contact_hour"],
+                    e["travel_min_per_carer_hour"],
+                    e["miles_per_carer_hour"],
+                    e["cost_gbp_per_carer_hour"],
                     e["pay_headroom_per_hour"],
                 ],
                 "rounds": [
-                    r["travel_min_per_contact_hour"],
-                    r["miles_per_contact_hour"],
-                    r["cost_per_contact_hour"],
+                    r["travel_min_per_carer_hour"],
+                    r["miles_per_carer_hour"],
+                    r["cost_gbp_per_carer_hour"],
                     r["pay_headroom_per_hour"],
                 ],
             },
@@ -76,10 +76,8 @@ def main() -> None:
         print(table.round(3).to_string())
         per = pd.DataFrame(
             {
-                "estimate": fast.by_provider.set_index("provider_id")[
-                    "travel_min_per_contact_hour"
-                ],
-                "rounds": full.by_provider.set_index("provider_id")["travel_min_per_contact_hour"],
+                "estimate": fast.by_provider.set_index("provider_id")["travel_min_per_carer_hour"],
+                "rounds": full.by_provider.set_index("provider_id")["travel_min_per_carer_hour"],
             }
         )
         per["error_pct"] = 100 * (per["estimate"] / per["rounds"] - 1)

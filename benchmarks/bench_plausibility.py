@@ -58,7 +58,7 @@ def main() -> None:
         print(
             f"travel min per carer contact hour: {travel_min / carer_h:6.2f}   "
             f"(national about {NATIONAL_TRAVEL_MIN_PER_CONTACT_H}, paid; summary figure "
-            f"{result.summary['travel_minutes_per_contact_hour']:.2f})"
+            f"{result.summary['travel_min_per_carer_hour']:.2f})"
         )
         print(f"mean call length: {mean_len:.1f} min; share of calls by length:")
         for minutes in (15, 30, 45, 60):

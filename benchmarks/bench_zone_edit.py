@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     s = first.summary
     print(
         f"{0:>4}  {'(none)':<10} {'':<10} {'':<10} {first_s:>8.2f} {s['unmet_hours']:>8.1f} "
-        f"{s['travel_min_per_contact_hour']:>12.2f} {s['cost_per_contact_hour']:>10.2f}  "
+        f"{s['travel_min_per_carer_hour']:>12.2f} {s['cost_gbp_per_carer_hour']:>10.2f}  "
         f"{s.get('solver_status', '')}"
     )
     zone_of = dict(zip(table["area_code"].astype(str), table["zone_id"].astype(str), strict=True))
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         s = result.summary
         print(
             f"{i:>4}  {code:<10} {before:<10} {target:<10} {seconds:>8.2f} "
-            f"{s['unmet_hours']:>8.1f} {s['travel_min_per_contact_hour']:>12.2f} "
-            f"{s['cost_per_contact_hour']:>10.2f}  {s.get('solver_status', '')}"
+            f"{s['unmet_hours']:>8.1f} {s['travel_min_per_carer_hour']:>12.2f} "
+            f"{s['cost_gbp_per_carer_hour']:>10.2f}  {s.get('solver_status', '')}"
         )
     median = statistics.median(timings)
     print(f"median {median:.2f} s, max {max(timings):.2f} s over {len(timings)} edits")

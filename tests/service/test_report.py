@@ -33,7 +33,7 @@ def _result(name: str, unmet: float) -> ScenarioResult:
         "unmet_hours": unmet,
         "baseline": {"name": "greedy", "unmet_hours": unmet + 1},
     }
-    table = pd.DataFrame({"item": ["pay"], "gbp_per_contact_hour": [12.71]})
+    table = pd.DataFrame({"item": ["pay"], "gbp_per_carer_hour": [12.71]})
     return ScenarioResult(summary, assignments, table, table, table, table)
 
 

@@ -64,8 +64,8 @@ def test_costing_and_headroom_show_their_arithmetic(zoned) -> None:
     """Cost lines end with the total used in the summary; headroom steps carry formulas."""
     total = zoned.costing.iloc[-1]
     assert total["item"] == "total"
-    assert total["gbp_per_contact_hour"] == pytest.approx(
-        zoned.summary["cost_per_contact_hour"], abs=1e-3
+    assert total["gbp_per_carer_hour"] == pytest.approx(
+        zoned.summary["cost_gbp_per_carer_hour"], abs=1e-3
     )
     assert zoned.headroom["arithmetic"].str.len().min() > 0
 
@@ -133,7 +133,7 @@ def test_cost_options_and_finance_workbook(zoned) -> None:
     table = service.cost_options(
         zoned, {"NLW": base, "RLW": dataclasses.replace(base, pay_gbp_per_hour=13.45)}
     )
-    nlw, rlw = table.set_index("option")["cost_per_contact_hour"]
+    nlw, rlw = table.set_index("option")["cost_gbp_per_carer_hour"]
     assert rlw > nlw
     assert service.finance_workbook(zoned)[:2] == b"PK"  # an xlsx is a zip
 
@@ -195,5 +195,5 @@ def test_rounds_mode_end_to_end(area) -> None:
     s = result.summary
     assert s["travel_method"] == "rounds"
     assert not result.rounds.empty
-    assert 3.0 < s["travel_min_per_contact_hour"] < 30.0
+    assert 3.0 < s["travel_min_per_carer_hour"] < 30.0
     assert s["placed_hours"] + s["unmet_hours"] == pytest.approx(s["demand_hours"])

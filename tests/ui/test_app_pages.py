@@ -164,12 +164,12 @@ def test_finance_pay_rate_changes_the_options_table(app: AppTest) -> None:
     assert not app.exception, app.exception
     table = _table_with(app, "option").set_index("option")
     assert len(table) == 3
-    base_cost = table.loc["configured rates", "cost_per_contact_hour"]
+    base_cost = table.loc["configured rates", "cost_gbp_per_carer_hour"]
     pay = app.slider(key="fin_pay")
     pay.set_value(round(pay.value + 1.0, 2)).run()
     raised = _table_with(app, "option").set_index("option")
-    assert raised.loc["your option", "cost_per_contact_hour"] > base_cost
-    assert raised.loc["configured rates", "cost_per_contact_hour"] == base_cost
+    assert raised.loc["your option", "cost_gbp_per_carer_hour"] > base_cost
+    assert raised.loc["configured rates", "cost_gbp_per_carer_hour"] == base_cost
     assert app.get("download_button")
 
 
