@@ -2,13 +2,15 @@
 
 Runs each demo scenario through the service twice with the same assignment budget: once with
 the fast per-visit estimate, once building carer rounds for every provider and day (OR-Tools
-routing, double-handed calls synchronised). Prints travel minutes and miles per contact hour
-per scenario and per provider, and the estimate's error against the rounds.
+routing, double-handed calls synchronised). Prints travel minutes and miles per carer-hour of
+contact (both carers of a double-handed call in travel and in hours) per scenario and per
+provider, and the estimate's error against the rounds.
 
     python benchmarks/bench_estimate_vs_rounds.py [--time-limit S] [--seed N]
 
-Last line: RESULT spot_estimate=<min/h> spot_rounds=<min/h> zoned_estimate=<min/h>
-zoned_rounds=<min/h> mean_abs_error_pct=<%> time_limit_s=<s>
+Last line: RESULT spot_estimate=<min per carer-h> spot_rounds=<min per carer-h>
+zoned_estimate=<min per carer-h> zoned_rounds=<min per carer-h> mean_abs_error_pct=<%>
+time_limit_s=<s>
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ def main() -> None:
                 ],
             },
             index=[
-                "travel min / contact h",
-                "miles / contact h",
-                "GBP / contact h",
+                "travel min / carer-h of contact",
+                "miles / carer-h of contact",
+                "GBP / carer-h of contact",
                 "pay headroom GBP/h (baseline by the same method)",
             ],
         )
@@ -81,7 +83,7 @@ def main() -> None:
             }
         )
         per["error_pct"] = 100 * (per["estimate"] / per["rounds"] - 1)
-        print("per provider, travel min per contact hour:")
+        print("per provider, travel min per carer-hour of contact:")
         print(per.round(2).to_string())
         rounds = full.rounds
         if not rounds.empty:

@@ -19,8 +19,8 @@ from optimiser.data.domain import CostModel
 
 #: The UKHCA minimum price 2020/21 (docs/sources.md): contact 8.72, travel 1.70, NI and pension
 #: 1.14 + other on-costs 1.97 = 3.11, mileage 1.36, running the business 5.20, surplus 0.60,
-#: total 20.69. Travel 11.7 min per (carer-)hour of contact; on-costs 3.11 on paid time 10.42; mileage
-#: 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
+#: total 20.69. Travel 11.7 min per (carer-)hour of contact; on-costs 3.11 on paid time 10.42;
+#: mileage 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
 UKHCA_2020 = CostModel(
     pay_gbp_per_hour=8.72,
     on_cost_rate=3.11 / 10.42,

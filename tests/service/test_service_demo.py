@@ -52,6 +52,24 @@ def test_hours_are_conserved_and_capacity_respected(area, zoned) -> None:
     assert s["solver"]["workers"] == 1 and s["solver"]["seed"] == 3
 
 
+def test_every_rate_is_per_carer_hour_of_contact(zoned) -> None:
+    """Travel and weekly cost recompute from the tables on one basis: every carer's travel over
+    placed carer-hours (double-handed counted twice), cost per carer-hour x carer-hours; the
+    demo has double-handed calls, so carer-hours exceed contact hours."""
+    s, a = zoned.summary, zoned.assignments
+    placed = a[~a["unmet"]]
+    carer_h = float(placed["carer_hours"].sum())
+    assert carer_h > s["placed_hours"] + 1.0
+    assert s["placed_carer_hours"] == pytest.approx(carer_h, abs=0.01)
+    travel = float(placed["travel_min_per_week"].sum()) / carer_h
+    assert s["travel_min_per_carer_hour"] == pytest.approx(travel, abs=0.01)
+    assert s["weekly_cost_gbp"] == pytest.approx(s["cost_gbp_per_carer_hour"] * carer_h, abs=0.1)
+    base = s["baseline"]
+    assert base["weekly_cost_gbp"] == pytest.approx(
+        base["cost_gbp_per_carer_hour"] * base["placed_carer_hours"], abs=0.1
+    )
+
+
 def test_every_unmet_package_has_a_reason_and_rural_flag(zoned) -> None:
     """The unmet list names a reason per person and flags rural zones beside it."""
     unmet = zoned.unmet

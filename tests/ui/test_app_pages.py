@@ -49,8 +49,8 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
     assert list(_metrics(app)) == [
         "Unmet hours / week",
         "Placed hours / week",
-        "Travel per contact hour",
-        "Cost per contact hour",
+        "Travel per carer-hour of contact",
+        "Cost per carer-hour of contact",
         "Room for pay rise",
     ]
     assert all(value != "n/a" for value in _metrics(app).values())
@@ -159,7 +159,7 @@ def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> Non
 
 def test_finance_pay_rate_changes_the_options_table(app: AppTest) -> None:
     """The finance page costs three options; raising pay raises 'your option's cost per
-    contact hour and leaves the configured rates alone."""
+    carer-hour of contact and leaves the configured rates alone."""
     app.switch_page("views/finance.py").run()
     assert not app.exception, app.exception
     table = _table_with(app, "option").set_index("option")
