@@ -66,8 +66,8 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("miles_per_carer_hour", "mileage [miles per carer-hour of contact]"),
     ("cost_gbp_per_carer_hour", "cost [GBP per carer-hour of contact]"),
     ("weekly_cost_gbp", "weekly cost [GBP]"),
-    ("pay_headroom_per_hour", "pay headroom [GBP/h]"),
-    ("affordable_pay_gbp_per_hour", "affordable pay [GBP/h]"),
+    ("pay_headroom_per_hour", "pay headroom [GBP per carer-hour paid]"),
+    ("affordable_pay_gbp_per_hour", "affordable pay [GBP per carer-hour paid]"),
     ("continuity_breaks", "continuity breaks"),
     ("solver_status", "solver status"),
     ("unmet_stage_gap_pct", "optimality gap, unmet stage [%]"),
@@ -422,7 +422,7 @@ def format_comparison(table: pd.DataFrame) -> str:
         if v is None or (isinstance(v, float) and v != v):
             return "-"
         if isinstance(v, float):
-            return f"{v:,.2f}"
+            return f"{v if round(v, 2) else 0.0:,.2f}"  # never "-0.00"
         return str(v)
 
     shown = table.map(fmt)

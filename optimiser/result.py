@@ -59,8 +59,8 @@ class ScenarioResult:
         returns: ``travel_min_per_carer_hour`` [min] and ``miles_per_carer_hour`` [mi] count
         both carers' travel on a double-handed call, ``cost_gbp_per_carer_hour`` [GBP] is the
         build-up of one carer-hour, ``weekly_cost_gbp`` = ``cost_gbp_per_carer_hour`` x
-        ``placed_carer_hours``, and ``pay_headroom_per_hour`` [GBP per hour paid] is the wage
-        rise those per-carer-hour savings fund. Money in pounds [GBP].
+        ``placed_carer_hours``, and ``pay_headroom_per_hour`` [GBP per carer-hour paid] is the
+        wage rise those per-carer-hour savings fund. Money in pounds [GBP].
         Who is left without care, in three disjoint groups that add up to ``unmet_packages``
         and ``unmet_hours`` (``optimiser.left_without_care``): ``current_clients_without_care``
         (active packages that lose their care), ``waiting_not_placed`` (the community waiting

@@ -25,7 +25,7 @@ FIGURES: tuple[str, ...] = (
 
 #: One chart per figure: file stem, column, axis label (units in brackets).
 CHARTS: tuple[tuple[str, str, str], ...] = (
-    ("pay_headroom", "pay_headroom_per_hour", "pay headroom [GBP per hour paid]"),
+    ("pay_headroom", "pay_headroom_per_hour", "pay headroom [GBP per carer-hour paid]"),
     ("unmet_hours", "unmet_hours", "unmet need [h per week]"),
     ("travel", "travel_min_per_carer_hour", "travel [min per carer-hour of contact]"),
 )

@@ -81,7 +81,7 @@ with middle:
     st.caption("Weekly budget [£]")
     st.bar_chart(chart_data["weekly_budget_gbp"], horizontal=True)
 with right:
-    st.caption("Room for pay rise [£ per hour paid]")
+    st.caption("Room for pay rise [£ per carer-hour paid]")
     st.bar_chart(chart_data["pay_headroom_per_hour"], horizontal=True)
 
 st.download_button(

@@ -16,7 +16,7 @@ CHARTED = {
     "unmet_hours": "Unmet hours / week",
     "travel_min_per_carer_hour": "Travel [min per carer-hour of contact]",
     "cost_gbp_per_carer_hour": "Cost [£ per carer-hour of contact]",
-    "pay_headroom_per_hour": "Room for pay rise [£/h]",
+    "pay_headroom_per_hour": "Room for pay rise [£ per carer-hour paid]",
 }
 
 state = get_state()
