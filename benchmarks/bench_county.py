@@ -99,8 +99,8 @@ def quality(result: service.ScenarioResult) -> str:
     return (
         f"final gap {gap_text}, unmet {s['unmet_hours']:,.1f} h (greedy same rules "
         f"{greedy.get('greedy_unmet_hours', math.nan):,.1f} h) of {s['demand_hours']:,.1f} h, "
-        f"travel {s['travel_min_per_contact_hour']:.2f} min/h (greedy "
-        f"{greedy.get('greedy_travel_min_per_contact_hour', math.nan):.2f}), "
+        f"travel {s['travel_min_per_carer_hour']:.2f} min/h (greedy "
+        f"{greedy.get('greedy_travel_min_per_carer_hour', math.nan):.2f}), "
         f"status {s.get('solver_status')}"
     )
 

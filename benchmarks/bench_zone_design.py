@@ -87,8 +87,8 @@ def _pipeline(area, scenario, table) -> dict:
     s = result.summary
     return {
         "unmet_h": s["unmet_hours"],
-        "travel_min_per_contact_h": s["travel_min_per_contact_hour"],
-        "cost_gbp_per_contact_h": s["cost_per_contact_hour"],
+        "travel_min_per_contact_h": s["travel_min_per_carer_hour"],
+        "cost_gbp_per_contact_h": s["cost_gbp_per_carer_hour"],
         "pay_headroom_gbp_h": s["pay_headroom_per_hour"],
         "continuity_breaks": s["continuity_breaks"],
     }

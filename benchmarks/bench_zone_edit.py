@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{0:>4}  {'(none)':<10} {'':<10} {'':<10} {first_s:>8.2f} {'':>7} "
         f"{s['unmet_hours']:>8.1f} "
-        f"{s['travel_min_per_contact_hour']:>12.2f} {s['cost_per_contact_hour']:>10.2f}  "
+        f"{s['travel_min_per_carer_hour']:>12.2f} {s['cost_gbp_per_carer_hour']:>10.2f}  "
         f"{s.get('solver_status', '')}"
     )
     zone_of = dict(zip(table["area_code"].astype(str), table["zone_id"].astype(str), strict=True))
@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{i:>4}  {code:<10} {before:<10} {target:<10} {seconds:>8.2f} "
             f"{full_timings[-1]:>7.2f} "
-            f"{s['unmet_hours']:>8.1f} {s['travel_min_per_contact_hour']:>12.2f} "
-            f"{s['cost_per_contact_hour']:>10.2f}  {s.get('solver_status', '')}"
+            f"{s['unmet_hours']:>8.1f} {s['travel_min_per_carer_hour']:>12.2f} "
+            f"{s['cost_gbp_per_carer_hour']:>10.2f}  {s.get('solver_status', '')}"
         )
     median = statistics.median(timings)
     full = statistics.median(full_timings)

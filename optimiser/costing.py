@@ -1,10 +1,15 @@
-"""Cost per contact hour, room for pay rises and the budget for a target wage (pure arithmetic).
+"""Cost per carer-hour of contact, room for pay rises and the budget for a target wage (pure).
+
+One basis throughout: per carer-hour of contact delivered (what providers' returns use). A
+double-handed hour is two carer-hours: both care workers are paid for it and both travel, so
+travel [min], miles and cost are all per carer-hour, and a week costs the cost per carer-hour
+times the carer-hours delivered.
 
 The model follows the Homecare Association's minimum price (docs/sources.md, "Pay and prices"): per
-contact hour, the care worker is paid for the contact hour and (if travel is paid) for the
-travel minutes per contact hour; employer on-costs (NI, pension, holiday) are a rate on that
-pay; mileage is miles per contact hour at a rate per mile; training and running the business
-are amounts per contact hour; the surplus is a rate on everything before it. Every function
+carer-hour of contact, the care worker is paid for the contact hour and (if travel is paid) for
+the travel minutes per carer-hour; employer on-costs (NI, pension, holiday) are a rate on that
+pay; mileage is miles per carer-hour at a rate per mile; training and running the business
+are amounts per carer-hour; the surplus is a rate on everything before it. Every function
 returns its arithmetic as text, so finance teams can check each step.
 
 Defaults live in :class:`optimiser.data.domain.CostModel` and come from docs/sources.md:
@@ -15,10 +20,10 @@ Defaults live in :class:`optimiser.data.domain.CostModel` and come from docs/sou
 ``overheads_gbp_per_hour = 6.20`` are assumptions in the domain defaults (the 2020/21 breakdown
 has 5.20 for running the business); configs should carry local values with their source.
 
-Room for pay rises (docs/sources.md, "Room for pay rises"): with wage w, travel t [min per contact
-hour], on-cost rate o, miles m [per contact hour] and mileage rate r, paid hours are
-``1 + t/60`` and labour is ``w (1 + t/60)(1 + o)``. Cutting travel from t0 to t1 and miles from
-m0 to m1 at the same fee, the affordable wage is
+Room for pay rises (docs/sources.md, "Room for pay rises"): with wage w, travel t [min per
+carer-hour of contact], on-cost rate o, miles m [per carer-hour of contact] and mileage rate r,
+paid hours per carer-hour are ``1 + t/60`` and labour is ``w (1 + t/60)(1 + o)``. Cutting travel
+from t0 to t1 and miles from m0 to m1 at the same fee, the affordable wage is
 ``w' = [w (1 + t0/60)(1 + o) + (m0 - m1) r] / [(1 + t1/60)(1 + o)]``. The fee is unchanged, so
 the surplus (a rate on costs) and the fixed amounts are unchanged too: only labour and mileage
 trade against each other. When travel is unpaid, paid hours are 1 in both.
@@ -41,42 +46,48 @@ REAL_LIVING_WAGE_GBP_PER_HOUR = 13.45
 
 @dataclass(frozen=True)
 class CostLine:
-    """One line of a cost build-up: item, amount [GBP per contact hour], arithmetic text."""
+    """One line of a cost build-up: item, amount [GBP per carer-hour of contact], arithmetic."""
 
     item: str
-    gbp_per_contact_hour: float
+    gbp_per_carer_hour: float
     arithmetic: str
 
 
 @dataclass(frozen=True)
 class CostBreakdown:
-    """Cost per contact hour, line by line. ``total_gbp_per_contact_hour`` sums ``items``."""
+    """Cost per carer-hour of contact, line by line. ``total_gbp_per_carer_hour`` sums ``items``.
+
+    ``travel_min_per_carer_hour`` [min] and ``miles_per_carer_hour`` [mi] are the inputs, per
+    carer-hour of contact delivered.
+    """
 
     items: tuple[CostLine, ...]
-    total_gbp_per_contact_hour: float
-    travel_min_per_contact_hour: float
-    miles_per_contact_hour: float
+    total_gbp_per_carer_hour: float
+    travel_min_per_carer_hour: float
+    miles_per_carer_hour: float
 
     def lines(self) -> list[str]:
         """The arithmetic as aligned text lines, ending with the total."""
         out = [
-            f"{line.item:<42} GBP {line.gbp_per_contact_hour:7.2f}   {line.arithmetic}"
+            f"{line.item:<42} GBP {line.gbp_per_carer_hour:7.2f}   {line.arithmetic}"
             for line in self.items
         ]
-        out.append(f"{'total per contact hour':<42} GBP {self.total_gbp_per_contact_hour:7.2f}")
+        out.append(
+            f"{'total per carer-hour of contact':<42} GBP {self.total_gbp_per_carer_hour:7.2f}"
+        )
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns item, gbp_per_contact_hour, arithmetic; the last row is the total."""
-        rows = [(x.item, x.gbp_per_contact_hour, x.arithmetic) for x in self.items]
+        """Columns item, gbp_per_carer_hour, arithmetic; the last row is the total."""
+        rows = [(x.item, x.gbp_per_carer_hour, x.arithmetic) for x in self.items]
         rows.append(
-            ("total", self.total_gbp_per_contact_hour, " + ".join(x.item for x in self.items))
+            ("total", self.total_gbp_per_carer_hour, " + ".join(x.item for x in self.items))
         )
-        return pd.DataFrame(rows, columns=["item", "gbp_per_contact_hour", "arithmetic"])
+        return pd.DataFrame(rows, columns=["item", "gbp_per_carer_hour", "arithmetic"])
 
 
-def _paid_hours(costs: CostModel, travel_min_per_contact_hour: float) -> float:
-    return 1.0 + travel_min_per_contact_hour / 60.0 if costs.travel_paid else 1.0
+def _paid_hours(costs: CostModel, travel_min_per_carer_hour: float) -> float:
+    return 1.0 + travel_min_per_carer_hour / 60.0 if costs.travel_paid else 1.0
 
 
 def _check_nonneg(name: str, value: float) -> None:
@@ -84,27 +95,30 @@ def _check_nonneg(name: str, value: float) -> None:
         raise ValueError(f"costing: '{name}' must be a number >= 0, got {value}")
 
 
-def cost_per_contact_hour(
+def cost_per_carer_hour(
     costs: CostModel,
-    travel_min_per_contact_hour: float,
-    miles_per_contact_hour: float,
+    travel_min_per_carer_hour: float,
+    miles_per_carer_hour: float,
     *,
     rural: bool = False,
 ) -> CostBreakdown:
-    """Build the cost of one contact hour [GBP] line by line (see the module docstring).
+    """Build the cost of one carer-hour of contact [GBP] line by line (module docstring).
+
+    ``travel_min_per_carer_hour`` [min] and ``miles_per_carer_hour`` [mi] count every carer's
+    travel over every carer's contact time (a double-handed hour is two carer-hours).
 
     ``rural`` adds the cost model's ``rural_uplift_pct`` on top of the total.
     """
-    t, m = travel_min_per_contact_hour, miles_per_contact_hour
-    _check_nonneg("travel_min_per_contact_hour", t)
-    _check_nonneg("miles_per_contact_hour", m)
+    t, m = travel_min_per_carer_hour, miles_per_carer_hour
+    _check_nonneg("travel_min_per_carer_hour", t)
+    _check_nonneg("miles_per_carer_hour", m)
     w, o, r = costs.pay_gbp_per_hour, costs.on_cost_rate, costs.mileage_gbp_per_mile
     contact = w
     travel = w * t / 60.0 if costs.travel_paid else 0.0
     on_costs = (contact + travel) * o
     mileage = m * r
     items = [
-        CostLine("care worker pay, contact", contact, f"{w:.2f} x 1 h"),
+        CostLine("care worker pay, contact", contact, f"{w:.2f} x 1 carer-h"),
         CostLine(
             "care worker pay, travel",
             travel,
@@ -116,12 +130,12 @@ def cost_per_contact_hour(
             f"({contact:.2f} + {travel:.2f}) x {o:.1%}",
         ),
         CostLine("mileage", mileage, f"{m:.2f} mi x {r:.2f}/mi"),
-        CostLine("training", costs.training_gbp_per_hour, "per contact hour"),
+        CostLine("training", costs.training_gbp_per_hour, "per carer-hour"),
         CostLine(
-            "overheads (running the business)", costs.overheads_gbp_per_hour, "per contact hour"
+            "overheads (running the business)", costs.overheads_gbp_per_hour, "per carer-hour"
         ),
     ]
-    subtotal = sum(x.gbp_per_contact_hour for x in items)
+    subtotal = sum(x.gbp_per_carer_hour for x in items)
     items.append(
         CostLine(
             "surplus (margin)",
@@ -130,7 +144,7 @@ def cost_per_contact_hour(
         )
     )
     if rural and costs.rural_uplift_pct:
-        before = sum(x.gbp_per_contact_hour for x in items)
+        before = sum(x.gbp_per_carer_hour for x in items)
         items.append(
             CostLine(
                 "rural uplift",
@@ -138,7 +152,7 @@ def cost_per_contact_hour(
                 f"{before:.2f} x {costs.rural_uplift_pct:.1f}%",
             )
         )
-    total = sum(x.gbp_per_contact_hour for x in items)
+    total = sum(x.gbp_per_carer_hour for x in items)
     return CostBreakdown(tuple(items), total, t, m)
 
 
@@ -186,18 +200,20 @@ class PayHeadroom:
 
 def pay_headroom(
     costs: CostModel,
-    baseline_travel_min_per_contact_hour: float,
-    baseline_miles_per_contact_hour: float,
-    scenario_travel_min_per_contact_hour: float,
-    scenario_miles_per_contact_hour: float,
+    baseline_travel_min_per_carer_hour: float,
+    baseline_miles_per_carer_hour: float,
+    scenario_travel_min_per_carer_hour: float,
+    scenario_miles_per_carer_hour: float,
 ) -> PayHeadroom:
     """Affordable wage w' when travel and mileage fall from baseline to scenario (module doc).
+
+    Travel [min] and miles are per carer-hour of contact, the wage per hour paid.
 
     A scenario with more travel than its baseline gives a negative rise: the same budget would
     pay less.
     """
-    t0, m0 = baseline_travel_min_per_contact_hour, baseline_miles_per_contact_hour
-    t1, m1 = scenario_travel_min_per_contact_hour, scenario_miles_per_contact_hour
+    t0, m0 = baseline_travel_min_per_carer_hour, baseline_miles_per_carer_hour
+    t1, m1 = scenario_travel_min_per_carer_hour, scenario_miles_per_carer_hour
     for name, value in (("baseline travel", t0), ("baseline miles", m0)):
         _check_nonneg(name, value)
     for name, value in (("scenario travel", t1), ("scenario miles", m1)):
@@ -211,11 +227,17 @@ def pay_headroom(
     w1 = budget / (h1 * (1 + o))
     rise = w1 - w
     steps = (
-        Step("paid hours per contact hour, baseline", h0, f"1 + {t0:.2f}/60 (travel {paid})"),
-        Step("paid hours per contact hour, scenario", h1, f"1 + {t1:.2f}/60 (travel {paid})"),
-        Step("labour cost, baseline [GBP/h]", labour0, f"{w:.2f} x {h0:.4f} x (1 + {o:.2f})"),
-        Step("mileage saved [GBP/h]", saved_mileage, f"({m0:.2f} - {m1:.2f}) mi x {r:.2f}"),
-        Step("budget for labour [GBP/h]", budget, f"{labour0:.4f} + {saved_mileage:.4f}"),
+        Step("paid hours per carer-hour, baseline", h0, f"1 + {t0:.2f}/60 (travel {paid})"),
+        Step("paid hours per carer-hour, scenario", h1, f"1 + {t1:.2f}/60 (travel {paid})"),
+        Step(
+            "labour cost, baseline [GBP per carer-h]",
+            labour0,
+            f"{w:.2f} x {h0:.4f} x (1 + {o:.2f})",
+        ),
+        Step(
+            "mileage saved [GBP per carer-h]", saved_mileage, f"({m0:.2f} - {m1:.2f}) mi x {r:.2f}"
+        ),
+        Step("budget for labour [GBP per carer-h]", budget, f"{labour0:.4f} + {saved_mileage:.4f}"),
         Step("affordable wage [GBP/h]", w1, f"{budget:.4f} / ({h1:.4f} x (1 + {o:.2f}))"),
         Step("pay rise [GBP/h]", rise, f"{w1:.4f} - {w:.2f}"),
         Step("pay rise [%]", 100 * rise / w, f"100 x {rise:.4f} / {w:.2f}"),
@@ -227,12 +249,12 @@ def pay_headroom(
 class WageBudget:
     """The weekly and annual budget to pay a target wage, against today's wage.
 
-    Money in GBP; ``extra_*`` is target minus current.
+    Money in GBP; costs per carer-hour of contact; ``extra_*`` is target minus current.
     """
 
     target_pay_gbp_per_hour: float
-    cost_per_contact_hour_now: float
-    cost_per_contact_hour_target: float
+    cost_gbp_per_carer_hour_now: float
+    cost_gbp_per_carer_hour_target: float
     weekly_budget_now_gbp: float
     weekly_budget_target_gbp: float
     extra_weekly_gbp: float
@@ -250,55 +272,57 @@ class WageBudget:
 
 def budget_for_target_wage(
     costs: CostModel,
-    travel_min_per_contact_hour: float,
-    miles_per_contact_hour: float,
-    contact_hours_per_week: float,
+    travel_min_per_carer_hour: float,
+    miles_per_carer_hour: float,
+    carer_hours_per_week: float,
     *,
     target_pay_gbp_per_hour: float = REAL_LIVING_WAGE_GBP_PER_HOUR,
 ) -> WageBudget:
     """Budget needed to pay ``target_pay_gbp_per_hour`` (default the Real Living Wage, 13.45).
 
-    Both costs use the full line-by-line build-up (on-costs and surplus follow the wage).
+    Both costs use the full line-by-line build-up (on-costs and surplus follow the wage), per
+    carer-hour of contact; ``carer_hours_per_week`` are the carer-hours of contact delivered
+    [carer-h/week, double-handed counted twice].
     """
-    _check_nonneg("contact_hours_per_week", contact_hours_per_week)
+    _check_nonneg("carer_hours_per_week", carer_hours_per_week)
     if not target_pay_gbp_per_hour > 0:
         raise ValueError(
             f"costing: 'target_pay_gbp_per_hour' must be > 0, got {target_pay_gbp_per_hour}"
         )
-    now = cost_per_contact_hour(costs, travel_min_per_contact_hour, miles_per_contact_hour)
-    target = cost_per_contact_hour(
+    now = cost_per_carer_hour(costs, travel_min_per_carer_hour, miles_per_carer_hour)
+    target = cost_per_carer_hour(
         replace(costs, pay_gbp_per_hour=target_pay_gbp_per_hour),
-        travel_min_per_contact_hour,
-        miles_per_contact_hour,
+        travel_min_per_carer_hour,
+        miles_per_carer_hour,
     )
     c0, c1, h = (
-        now.total_gbp_per_contact_hour,
-        target.total_gbp_per_contact_hour,
-        contact_hours_per_week,
+        now.total_gbp_per_carer_hour,
+        target.total_gbp_per_carer_hour,
+        carer_hours_per_week,
     )
     extra_w = (c1 - c0) * h
     steps = (
         Step(
-            "cost per contact hour now [GBP]",
+            "cost per carer-hour now [GBP]",
             c0,
             f"wage {costs.pay_gbp_per_hour:.2f}, full build-up",
         ),
         Step(
-            "cost per contact hour at target [GBP]",
+            "cost per carer-hour at target [GBP]",
             c1,
             f"wage {target_pay_gbp_per_hour:.2f}, full build-up",
         ),
-        Step("weekly budget now [GBP]", c0 * h, f"{c0:.4f} x {h:,.1f} h"),
-        Step("weekly budget at target [GBP]", c1 * h, f"{c1:.4f} x {h:,.1f} h"),
-        Step("extra per week [GBP]", extra_w, f"({c1:.4f} - {c0:.4f}) x {h:,.1f} h"),
+        Step("weekly budget now [GBP]", c0 * h, f"{c0:.4f} x {h:,.1f} carer-h"),
+        Step("weekly budget at target [GBP]", c1 * h, f"{c1:.4f} x {h:,.1f} carer-h"),
+        Step("extra per week [GBP]", extra_w, f"({c1:.4f} - {c0:.4f}) x {h:,.1f} carer-h"),
         Step(
             "extra per year [GBP]", extra_w * WEEKS_PER_YEAR, f"{extra_w:,.2f} x {WEEKS_PER_YEAR}"
         ),
     )
     return WageBudget(
         target_pay_gbp_per_hour=target_pay_gbp_per_hour,
-        cost_per_contact_hour_now=c0,
-        cost_per_contact_hour_target=c1,
+        cost_gbp_per_carer_hour_now=c0,
+        cost_gbp_per_carer_hour_target=c1,
         weekly_budget_now_gbp=c0 * h,
         weekly_budget_target_gbp=c1 * h,
         extra_weekly_gbp=extra_w,
@@ -312,13 +336,14 @@ def budget_for_target_wage(
 # ---------------------------------------------------------------------------------------------
 
 
-def rural_contact_share(weekly_hours: np.ndarray, placed: np.ndarray, rural: np.ndarray) -> float:
-    """Share (0-1) of placed contact hours [h/week] in rural zones, for the blended uplift.
+def rural_carer_hour_share(carer_hours: np.ndarray, placed: np.ndarray, rural: np.ndarray) -> float:
+    """Share (0-1) of placed carer-hours of contact [carer-h/week] in rural zones.
 
-    One entry per package: its weekly contact hours, whether it is placed, whether its zone is
-    rural. 0 when nothing is placed.
+    One entry per package: its weekly carer-hours (double-handed counted twice), whether it is
+    placed, whether its zone is rural. 0 when nothing is placed. The blended rural uplift is
+    on this share, since the cost it lifts is per carer-hour.
     """
-    hours = np.asarray(weekly_hours, dtype=float)
+    hours = np.asarray(carer_hours, dtype=float)
     placed = np.asarray(placed, dtype=bool)
     total = float(hours[placed].sum())
     if total <= 0:
@@ -328,40 +353,40 @@ def rural_contact_share(weekly_hours: np.ndarray, placed: np.ndarray, rural: np.
 
 @dataclass(frozen=True)
 class BlendedCost:
-    """Cost per contact hour [GBP] with the rural uplift on the rural share of hours.
+    """Cost per carer-hour of contact [GBP] with the rural uplift on the rural share of hours.
 
-    ``lines`` has the columns of :meth:`CostBreakdown.to_frame` (item, gbp_per_contact_hour,
+    ``lines`` has the columns of :meth:`CostBreakdown.to_frame` (item, gbp_per_carer_hour,
     arithmetic) with a "rural uplift (blended)" line before the total when it applies; its last
-    row is the total, ``total_gbp_per_contact_hour``.
+    row is the total, ``total_gbp_per_carer_hour``.
     """
 
     lines: pd.DataFrame
-    total_gbp_per_contact_hour: float
+    total_gbp_per_carer_hour: float
 
 
 def blended_cost(
     costs: CostModel,
-    travel_min_per_contact_hour: float,
-    miles_per_contact_hour: float,
+    travel_min_per_carer_hour: float,
+    miles_per_carer_hour: float,
     rural_share: float,
 ) -> BlendedCost:
-    """The urban build-up plus ``rural_share`` (0-1) of the extra a rural contact hour costs."""
-    t, m = travel_min_per_contact_hour, miles_per_contact_hour
-    urban = cost_per_contact_hour(costs, t, m)
+    """The urban build-up plus ``rural_share`` (0-1) of the extra a rural carer-hour costs."""
+    t, m = travel_min_per_carer_hour, miles_per_carer_hour
+    urban = cost_per_carer_hour(costs, t, m)
     lines = urban.to_frame()
-    total = urban.total_gbp_per_contact_hour
+    total = urban.total_gbp_per_carer_hour
     if rural_share > 0 and costs.rural_uplift_pct > 0:
-        rural = cost_per_contact_hour(costs, t, m, rural=True)
-        extra = (rural.total_gbp_per_contact_hour - total) * rural_share
+        rural = cost_per_carer_hour(costs, t, m, rural=True)
+        extra = (rural.total_gbp_per_carer_hour - total) * rural_share
         total += extra
         uplift = {
             "item": "rural uplift (blended)",
-            "gbp_per_contact_hour": extra,
-            "arithmetic": f"{costs.rural_uplift_pct:g}% on the {rural_share:.1%} of hours "
+            "gbp_per_carer_hour": extra,
+            "arithmetic": f"{costs.rural_uplift_pct:g}% on the {rural_share:.1%} of carer-hours "
             "in rural zones",
         }
         body, last = lines.iloc[:-1], lines.iloc[-1:].copy()
-        last["gbp_per_contact_hour"] = total
+        last["gbp_per_carer_hour"] = total
         lines = pd.concat([body, pd.DataFrame([uplift]), last], ignore_index=True)
     return BlendedCost(lines, total)
 
@@ -370,51 +395,72 @@ def blended_cost(
 class ScenarioCosts:
     """Everything a scenario costs, against its baseline (today's brokerage).
 
-    ``scenario`` and ``baseline`` are blended costs per contact hour [GBP] at each one's travel
-    and mileage, with the same rural share; ``headroom`` is the pay the travel saving funds;
-    ``target`` the budget to pay the target wage for the scenario's placed hours. The inputs
-    are kept beside them: travel [min per contact hour] and miles [per contact hour] of scenario
-    and baseline, the scenario's placed contact hours [h/week] and its rural share (0-1).
+    ``scenario`` and ``baseline`` are blended costs per carer-hour of contact [GBP] at each
+    one's travel and mileage, with the same rural share; ``headroom`` is the pay the travel
+    saving funds; ``target`` the budget to pay the target wage for the scenario's placed
+    carer-hours. The inputs are kept beside them: travel [min per carer-hour of contact] and
+    miles [per carer-hour of contact] of scenario and baseline, the carer-hours of contact each
+    places [carer-h/week, double-handed counted twice] and the scenario's rural share (0-1).
     """
 
     scenario: BlendedCost
     baseline: BlendedCost
     headroom: PayHeadroom
     target: WageBudget
-    travel_min_per_contact_hour: float
-    miles_per_contact_hour: float
-    baseline_travel_min_per_contact_hour: float
-    baseline_miles_per_contact_hour: float
-    placed_hours: float
+    travel_min_per_carer_hour: float
+    miles_per_carer_hour: float
+    baseline_travel_min_per_carer_hour: float
+    baseline_miles_per_carer_hour: float
+    placed_carer_hours: float
+    baseline_placed_carer_hours: float
     rural_share: float
+
+    @property
+    def weekly_cost_gbp(self) -> float:
+        """The scenario's week [GBP]: cost per carer-hour x carer-hours of contact delivered."""
+        return self.scenario.total_gbp_per_carer_hour * self.placed_carer_hours
+
+    @property
+    def baseline_weekly_cost_gbp(self) -> float:
+        """The baseline's week [GBP]: its cost per carer-hour x the carer-hours it delivers."""
+        return self.baseline.total_gbp_per_carer_hour * self.baseline_placed_carer_hours
 
 
 def scenario_costs(
     costs: CostModel,
     *,
-    travel_min_per_contact_hour: float,
-    miles_per_contact_hour: float,
-    baseline_travel_min_per_contact_hour: float,
-    baseline_miles_per_contact_hour: float,
-    weekly_hours: np.ndarray,
+    travel_min_per_carer_hour: float,
+    miles_per_carer_hour: float,
+    baseline_travel_min_per_carer_hour: float,
+    baseline_miles_per_carer_hour: float,
+    carer_hours: np.ndarray,
     placed: np.ndarray,
+    baseline_placed: np.ndarray,
     rural: np.ndarray,
 ) -> ScenarioCosts:
-    """Cost a scenario and its baseline in one step (arrays: one entry per package, as in
-    :func:`rural_contact_share`); the rural share is the scenario's and used for both."""
-    t1, m1 = travel_min_per_contact_hour, miles_per_contact_hour
-    t0, m0 = baseline_travel_min_per_contact_hour, baseline_miles_per_contact_hour
-    share = rural_contact_share(weekly_hours, placed, rural)
-    placed_h = float(np.asarray(weekly_hours, dtype=float)[np.asarray(placed, dtype=bool)].sum())
+    """Cost a scenario and its baseline in one step.
+
+    Arrays have one entry per package: ``carer_hours`` [carer-h/week of contact, double-handed
+    counted twice], ``placed`` and ``baseline_placed`` (placed by the scenario, by the
+    baseline), ``rural`` (its zone is rural). The rural share is the scenario's and used for
+    both.
+    """
+    t1, m1 = travel_min_per_carer_hour, miles_per_carer_hour
+    t0, m0 = baseline_travel_min_per_carer_hour, baseline_miles_per_carer_hour
+    hours = np.asarray(carer_hours, dtype=float)
+    share = rural_carer_hour_share(hours, placed, rural)
+    placed_h = float(hours[np.asarray(placed, dtype=bool)].sum())
+    base_h = float(hours[np.asarray(baseline_placed, dtype=bool)].sum())
     return ScenarioCosts(
         scenario=blended_cost(costs, t1, m1, share),
         baseline=blended_cost(costs, t0, m0, share),
         headroom=pay_headroom(costs, t0, m0, t1, m1),
         target=budget_for_target_wage(costs, t1, m1, placed_h),
-        travel_min_per_contact_hour=t1,
-        miles_per_contact_hour=m1,
-        baseline_travel_min_per_contact_hour=t0,
-        baseline_miles_per_contact_hour=m0,
-        placed_hours=placed_h,
+        travel_min_per_carer_hour=t1,
+        miles_per_carer_hour=m1,
+        baseline_travel_min_per_carer_hour=t0,
+        baseline_miles_per_carer_hour=m0,
+        placed_carer_hours=placed_h,
+        baseline_placed_carer_hours=base_h,
         rural_share=share,
     )

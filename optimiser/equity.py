@@ -45,7 +45,7 @@ EQUITY_COLUMNS = (
     "unmet_days_waited_mean",
     "unmet_days_waited_max",
     "carer_hours_delivered_per_week",
-    "travel_min_per_carer_hour_delivered",
+    "travel_min_per_carer_hour",
 )
 #: The census columns (present only when some area has a census 65+ figure).
 RATE_COLUMNS = (
@@ -161,7 +161,7 @@ def equity_table(assignments: pd.DataFrame, areas: pd.DataFrame | None = None) -
 
     Bases: people are packages; demand and unmet hours are contact hours a week (a
     double-handed hour once); ``unmet_days_waited_*`` are the days already waited by the
-    group's people left unmet [days]; ``travel_min_per_carer_hour_delivered`` is weekly travel
+    group's people left unmet [days]; ``travel_min_per_carer_hour`` is weekly travel
     [min] over weekly carer-hours of contact delivered (a double-handed hour counts twice, and
     both carers' travel counts), for placed packages only. Rates are per 1,000 residents aged
     65+ of the group's small areas (Census 2021), only for area-based groups (everyone,
@@ -226,7 +226,7 @@ def equity_table(assignments: pd.DataFrame, areas: pd.DataFrame | None = None) -
                 "unmet_days_waited_mean": _round(s["days_mean"], 1),
                 "unmet_days_waited_max": _round(s["days_max"], 0),
                 "carer_hours_delivered_per_week": round(carer_h, 2),
-                "travel_min_per_carer_hour_delivered": (
+                "travel_min_per_carer_hour": (
                     round(float(s["travel_min"]) / carer_h, 3) if carer_h > 0 else np.nan
                 ),
             }

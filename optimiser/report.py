@@ -62,12 +62,13 @@ COMPARE_KEYS: tuple[tuple[str, str], ...] = (
     ("waiting_not_placed.people", "  waiting list not placed"),
     ("waiting_not_placed.hours", "  waiting list not placed [h/week]"),
     ("hospital_discharge_not_placed.people", "  hospital discharge not placed"),
-    ("travel_min_per_contact_hour", "travel [min per contact h]"),
-    ("miles_per_contact_hour", "mileage [miles per contact h]"),
-    ("cost_per_contact_hour", "cost [GBP per contact h]"),
+    ("placed_carer_hours", "placed [carer-h/week, double-handed twice]"),
+    ("travel_min_per_carer_hour", "travel [min per carer-hour of contact]"),
+    ("miles_per_carer_hour", "mileage [miles per carer-hour of contact]"),
+    ("cost_gbp_per_carer_hour", "cost [GBP per carer-hour of contact]"),
     ("weekly_cost_gbp", "weekly cost [GBP]"),
-    ("pay_headroom_per_hour", "pay headroom [GBP/h]"),
-    ("affordable_pay_gbp_per_hour", "affordable pay [GBP/h]"),
+    ("pay_headroom_per_hour", "pay headroom [GBP per carer-hour paid]"),
+    ("affordable_pay_gbp_per_hour", "affordable pay [GBP per carer-hour paid]"),
     ("continuity_breaks", "continuity breaks"),
     ("solver_status", "solver status"),
     ("unmet_stage_gap_pct", "optimality gap, unmet stage [%]"),
@@ -92,7 +93,7 @@ def scenario_result(
     rural: np.ndarray,
     figures: TravelFigures,
     greedy_same: AssignmentSolution,
-    greedy_travel_min_per_contact_hour: float,
+    greedy_travel_min_per_carer_hour: float,
     baseline: AssignmentSolution,
     costs: ScenarioCosts,
     rounds: pd.DataFrame,
@@ -120,7 +121,7 @@ def scenario_result(
         solution=solution,
         figures=figures,
         greedy_same=greedy_same,
-        greedy_travel_min_per_contact_hour=greedy_travel_min_per_contact_hour,
+        greedy_travel_min_per_carer_hour=greedy_travel_min_per_carer_hour,
         baseline=baseline,
         costs=costs,
         packages=packages,
@@ -169,20 +170,20 @@ def scenario_summary(
     solution: AssignmentSolution,
     figures: TravelFigures,
     greedy_same: AssignmentSolution,
-    greedy_travel_min_per_contact_hour: float,
+    greedy_travel_min_per_carer_hour: float,
     baseline: AssignmentSolution,
     costs: ScenarioCosts,
     packages: Sequence[Package],
 ) -> dict[str, Any]:
     """Headline figures (``SUMMARY_KEYS``), the baseline's, the stages and the solver budget."""
-    t1, m1 = costs.travel_min_per_contact_hour, costs.miles_per_contact_hour
-    t0, m0 = costs.baseline_travel_min_per_contact_hour, costs.baseline_miles_per_contact_hour
-    cost_h = costs.scenario.total_gbp_per_contact_hour
-    base_cost = costs.baseline.total_gbp_per_contact_hour
+    t1, m1 = costs.travel_min_per_carer_hour, costs.miles_per_carer_hour
+    t0, m0 = costs.baseline_travel_min_per_carer_hour, costs.baseline_miles_per_carer_hour
+    cost_h = costs.scenario.total_gbp_per_carer_hour
+    base_cost = costs.baseline.total_gbp_per_carer_hour
     headroom, target = costs.headroom, costs.target
-    placed_h = costs.placed_hours
     demand_h = float(assignments["weekly_hours"].sum())
     unmet = assignments[assignments["unmet"]]
+    placed_h = demand_h - float(unmet["weekly_hours"].sum())
     discharge = unmet["priority"] == Priority.HOSPITAL_DISCHARGE.value
     return {
         "scenario": scenario.name,
@@ -197,10 +198,11 @@ def scenario_summary(
         ),
         "unmet_packages": len(unmet),
         "demand_carer_hours": round(float(assignments["carer_hours"].sum()), 2),
-        "travel_min_per_contact_hour": round(t1, 3),
-        "miles_per_contact_hour": round(m1, 3),
-        "cost_per_contact_hour": round(cost_h, 4),
-        "weekly_cost_gbp": round(cost_h * placed_h, 2),
+        "placed_carer_hours": round(costs.placed_carer_hours, 2),
+        "travel_min_per_carer_hour": round(t1, 3),
+        "miles_per_carer_hour": round(m1, 3),
+        "cost_gbp_per_carer_hour": round(cost_h, 4),
+        "weekly_cost_gbp": round(costs.weekly_cost_gbp, 2),
         "pay_headroom_per_hour": round(headroom.rise_gbp_per_hour, 4),
         "affordable_pay_gbp_per_hour": round(headroom.affordable_pay_gbp_per_hour, 4),
         "budget_for_target_pay_gbp": round(target.weekly_budget_target_gbp, 2),
@@ -218,7 +220,7 @@ def scenario_summary(
         "travel_method": figures.method,
         "optimiser_vs_greedy_same_rules": {
             "greedy_unmet_hours": round(greedy_same.values.unmet_hours, 2),
-            "greedy_travel_min_per_contact_hour": round(greedy_travel_min_per_contact_hour, 3),
+            "greedy_travel_min_per_carer_hour": round(greedy_travel_min_per_carer_hour, 3),
         },
         "baseline": {
             "name": BASELINE_NAME,
@@ -226,10 +228,11 @@ def scenario_summary(
             "placed_hours": round(baseline.values.placed_hours, 2),
             "unmet_hours": round(baseline.values.unmet_hours, 2),
             "unmet_packages": int((np.asarray(baseline.provider_of) < 0).sum()),
-            "travel_min_per_contact_hour": round(t0, 3),
-            "miles_per_contact_hour": round(m0, 3),
-            "cost_per_contact_hour": round(float(base_cost), 4),
-            "weekly_cost_gbp": round(float(base_cost) * baseline.values.placed_hours, 2),
+            "placed_carer_hours": round(costs.baseline_placed_carer_hours, 2),
+            "travel_min_per_carer_hour": round(t0, 3),
+            "miles_per_carer_hour": round(m0, 3),
+            "cost_gbp_per_carer_hour": round(float(base_cost), 4),
+            "weekly_cost_gbp": round(costs.baseline_weekly_cost_gbp, 2),
             "continuity_breaks": int(baseline.values.continuity_breaks),
             **care_split(_care_table(packages, baseline.provider_of)),
         },
@@ -333,12 +336,10 @@ def provider_table(
                 else 0.0,
                 "packages": int(mine.sum()),
                 "contact_hours": round(float(instance.contact_min[mine].sum()) / 60.0, 2),
-                "travel_min_per_contact_hour": None
+                "travel_min_per_carer_hour": None
                 if f is None
-                else _round(f["travel_min_per_contact_hour"]),
-                "miles_per_contact_hour": None
-                if f is None
-                else _round(f["miles_per_contact_hour"]),
+                else _round(f["travel_min_per_carer_hour"]),
+                "miles_per_carer_hour": None if f is None else _round(f["miles_per_carer_hour"]),
             }
         )
     return pd.DataFrame(rows)
@@ -364,9 +365,9 @@ def zone_table(
                 "placed_hours": round(float(placed["weekly_hours"].sum()), 2),
                 "unmet_hours": round(float(mine.loc[mine["unmet"], "weekly_hours"].sum()), 2),
                 "providers_used": int(placed["provider_id"].nunique()),
-                "travel_min_per_contact_hour": None
+                "travel_min_per_carer_hour": None
                 if f is None
-                else _round(f["travel_min_per_contact_hour"]),
+                else _round(f["travel_min_per_carer_hour"]),
             }
         )
     return pd.DataFrame(rows)
@@ -422,7 +423,7 @@ def format_comparison(table: pd.DataFrame) -> str:
         if v is None or (isinstance(v, float) and v != v):
             return "-"
         if isinstance(v, float):
-            return f"{v:,.2f}"
+            return f"{v if round(v, 2) else 0.0:,.2f}"  # never "-0.00"
         return str(v)
 
     shown = table.map(fmt)
@@ -434,7 +435,7 @@ EQUITY_COMPARE: tuple[tuple[str, str], ...] = (
     ("unmet_people", "unmet people"),
     ("unmet_contact_hours_per_week", "unmet [contact h/week]"),
     ("unmet_days_waited_mean", "days already waited by the unmet [mean, days]"),
-    ("travel_min_per_carer_hour_delivered", "travel [min per carer-hour of contact delivered]"),
+    ("travel_min_per_carer_hour", "travel [min per carer-hour of contact delivered]"),
     ("unmet_people_per_1000_aged_65plus", "unmet people per 1,000 residents aged 65+ [Census]"),
 )
 #: Zone market measures shown side by side.
@@ -513,7 +514,7 @@ def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None
         if isinstance(baseline, Mapping):
             baseline_frame = pd.Series(dict(baseline), name="value", dtype=object).to_frame()
             sheet(baseline_frame, "baseline", index=True)
-        sheet(result.costing, "cost per contact hour")
+        sheet(result.costing, "cost per carer-hour")
         sheet(result.headroom, "pay headroom")
         if options is not None and not options.empty:
             sheet(options, "options")

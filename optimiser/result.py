@@ -21,9 +21,10 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "unmet_hours_hospital_discharge",
     "unmet_packages",
     "demand_carer_hours",
-    "travel_min_per_contact_hour",
-    "miles_per_contact_hour",
-    "cost_per_contact_hour",
+    "placed_carer_hours",
+    "travel_min_per_carer_hour",
+    "miles_per_carer_hour",
+    "cost_gbp_per_carer_hour",
     "weekly_cost_gbp",
     "pay_headroom_per_hour",
     "affordable_pay_gbp_per_hour",
@@ -54,8 +55,14 @@ class ScenarioResult:
         Headline figures (keys in ``SUMMARY_KEYS`` plus ``baseline`` and ``stages``, see
         ``summary.json``, and ``warnings`` when loading or the run overruled something: one
         sentence each, naming the packages or providers). Hours are weekly contact hours [h]
-        unless named ``carer_hours``; travel in minutes per contact hour [min/h]; money in
-        pounds [GBP].
+        (the hours people receive)
+        unless named ``carer_hours`` [carer-h/week of contact, a double-handed hour counted
+        twice]. Every rate is per carer-hour of contact delivered, the basis of providers'
+        returns: ``travel_min_per_carer_hour`` [min] and ``miles_per_carer_hour`` [mi] count
+        both carers' travel on a double-handed call, ``cost_gbp_per_carer_hour`` [GBP] is the
+        build-up of one carer-hour, ``weekly_cost_gbp`` = ``cost_gbp_per_carer_hour`` x
+        ``placed_carer_hours``, and ``pay_headroom_per_hour`` [GBP per carer-hour paid] is the
+        wage rise those per-carer-hour savings fund. Money in pounds [GBP].
         Who is left without care, in three disjoint groups that add up to ``unmet_packages``
         and ``unmet_hours`` (``optimiser.left_without_care``): ``current_clients_without_care``
         (active packages that lose their care), ``waiting_not_placed`` (the community waiting
@@ -78,13 +85,16 @@ class ScenarioResult:
         when placed), rural (bool), continuity_break (bool).
     by_provider
         One row per provider: provider_id, name, capacity_hours [carer-h], placed_carer_hours
-        [h], travel_hours [h], utilisation (0-1), contact_hours [h], packages,
-        travel_min_per_contact_hour [min/h], miles_per_contact_hour [mi/h].
+        [carer-h], travel_hours [h], utilisation (0-1), packages, contact_hours [h],
+        travel_min_per_carer_hour [min per carer-hour of contact], miles_per_carer_hour [mi per
+        carer-hour of contact].
     by_zone
-        One row per zone: zone_id, name, kind, demand_hours, placed_hours, unmet_hours,
-        providers_used, travel_min_per_contact_hour.
+        One row per zone: zone_id, name, kind, lead_providers, people, demand_hours,
+        placed_hours, unmet_hours [contact h/week], providers_used, travel_min_per_carer_hour
+        [min per carer-hour of contact].
     costing
-        Line items of the cost per contact hour: item, gbp_per_contact_hour, arithmetic.
+        Line items of the cost per carer-hour of contact: item, gbp_per_carer_hour,
+        arithmetic.
     headroom
         The pay-rise arithmetic, one line per step: step, value, arithmetic.
     rounds
@@ -96,7 +106,7 @@ class ScenarioResult:
         [contact h/week], unmet_people, unmet_contact_hours_per_week [contact h/week],
         unmet_pct_of_group_demand_hours [%], unmet_days_waited_mean and _max [days already
         waited by the group's unmet people], carer_hours_delivered_per_week [carer h/week,
-        double-handed twice], travel_min_per_carer_hour_delivered [min per carer-hour of
+        double-handed twice], travel_min_per_carer_hour [min per carer-hour of
         contact delivered]; when the areas have Census 2021 figures, also
         pop_65plus_census2021 [residents aged 65+ of the group's small areas] and
         people_, unmet_people_ and unmet_contact_hours_per_1000_aged_65plus [per 1,000

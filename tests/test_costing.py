@@ -1,4 +1,4 @@
-"""Tests for the costing arithmetic: cost per contact hour, pay headroom, target-wage budget."""
+"""Tests for the costing arithmetic: cost per carer-hour, pay headroom, target-wage budget."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from optimiser.costing import (
     WEEKS_PER_YEAR,
     blended_cost,
     budget_for_target_wage,
-    cost_per_contact_hour,
+    cost_per_carer_hour,
     pay_headroom,
-    rural_contact_share,
+    rural_carer_hour_share,
     scenario_costs,
 )
 from optimiser.data.domain import CostModel
 
 #: The UKHCA minimum price 2020/21 (docs/sources.md): contact 8.72, travel 1.70, NI and pension
 #: 1.14 + other on-costs 1.97 = 3.11, mileage 1.36, running the business 5.20, surplus 0.60,
-#: total 20.69. Travel 11.7 min per contact hour; on-costs 3.11 on paid time 10.42; mileage
-#: 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
+#: total 20.69. Travel 11.7 min per (carer-)hour of contact; on-costs 3.11 on paid time 10.42;
+#: mileage 1.36 at 45p is 3.022 miles; surplus 0.60 on 20.09.
 UKHCA_2020 = CostModel(
     pay_gbp_per_hour=8.72,
     on_cost_rate=3.11 / 10.42,
@@ -33,24 +33,24 @@ UKHCA_2020 = CostModel(
 
 def test_reproduces_the_ukhca_2020_21_breakdown():
     """The line-by-line build-up gives the published lines and total of 20.69."""
-    b = cost_per_contact_hour(UKHCA_2020, 11.7, 1.36 / 0.45)
-    amounts = [round(x.gbp_per_contact_hour, 2) for x in b.items]
+    b = cost_per_carer_hour(UKHCA_2020, 11.7, 1.36 / 0.45)
+    amounts = [round(x.gbp_per_carer_hour, 2) for x in b.items]
     assert amounts == [8.72, 1.70, 3.11, 1.36, 0.00, 5.20, 0.60]
-    assert b.total_gbp_per_contact_hour == pytest.approx(20.69, abs=0.005)
+    assert b.total_gbp_per_carer_hour == pytest.approx(20.69, abs=0.005)
     assert "8.72 x 11.70 min / 60" in b.lines()[1]
     frame = b.to_frame()
-    assert list(frame.columns) == ["item", "gbp_per_contact_hour", "arithmetic"]
+    assert list(frame.columns) == ["item", "gbp_per_carer_hour", "arithmetic"]
     assert frame["item"].iloc[-1] == "total"
 
 
 def test_unpaid_travel_and_rural_uplift():
     """Unpaid travel drops the travel line; a rural uplift adds its share of the total."""
     costs = CostModel(travel_paid=False, rural_uplift_pct=10.0)
-    urban = cost_per_contact_hour(costs, 12.0, 3.0)
-    assert urban.items[1].gbp_per_contact_hour == 0.0
+    urban = cost_per_carer_hour(costs, 12.0, 3.0)
+    assert urban.items[1].gbp_per_carer_hour == 0.0
     assert urban.items[1].arithmetic == "travel time unpaid"
-    rural = cost_per_contact_hour(costs, 12.0, 3.0, rural=True)
-    assert rural.total_gbp_per_contact_hour == pytest.approx(1.1 * urban.total_gbp_per_contact_hour)
+    rural = cost_per_carer_hour(costs, 12.0, 3.0, rural=True)
+    assert rural.total_gbp_per_carer_hour == pytest.approx(1.1 * urban.total_gbp_per_carer_hour)
 
 
 def test_domain_worked_example_of_pay_headroom():
@@ -85,12 +85,14 @@ def test_more_travel_gives_a_negative_rise():
 
 
 def test_budget_for_the_real_living_wage():
-    """The extra budget is the cost difference per contact hour times contact hours."""
+    """The extra budget is the cost difference per carer-hour times carer-hours delivered."""
     costs = CostModel(pay_gbp_per_hour=12.71, on_cost_rate=0.30, margin_rate=0.03)
     b = budget_for_target_wage(costs, 12.0, 3.0, 3000.0)
     # Only pay-driven lines change: (13.45 - 12.71) x (1 + 12/60) x 1.30 x 1.03 per hour.
     per_hour = (13.45 - 12.71) * 1.2 * 1.3 * 1.03
-    assert b.cost_per_contact_hour_target - b.cost_per_contact_hour_now == pytest.approx(per_hour)
+    assert b.cost_gbp_per_carer_hour_target - b.cost_gbp_per_carer_hour_now == pytest.approx(
+        per_hour
+    )
     assert b.extra_weekly_gbp == pytest.approx(per_hour * 3000)
     assert b.extra_annual_gbp == pytest.approx(per_hour * 3000 * WEEKS_PER_YEAR)
     assert b.target_pay_gbp_per_hour == 13.45
@@ -99,8 +101,8 @@ def test_budget_for_the_real_living_wage():
 
 def test_bad_figures_are_rejected():
     """Negative travel, miles or hours, or a non-positive target wage, name the figure."""
-    with pytest.raises(ValueError, match="travel_min_per_contact_hour"):
-        cost_per_contact_hour(CostModel(), -1.0, 2.0)
+    with pytest.raises(ValueError, match="travel_min_per_carer_hour"):
+        cost_per_carer_hour(CostModel(), -1.0, 2.0)
     with pytest.raises(ValueError, match="scenario miles"):
         pay_headroom(CostModel(), 10.0, 2.0, 8.0, -1.0)
     with pytest.raises(ValueError, match="target_pay_gbp_per_hour"):
@@ -108,25 +110,25 @@ def test_bad_figures_are_rejected():
 
 
 def test_rural_share_counts_placed_hours_only():
-    """Of 10 placed hours 4 are rural (the unmet rural package's 5 hours do not count)."""
+    """Of 10 placed carer-hours 4 are rural (the unmet rural package's 5 do not count)."""
     hours = np.array([6.0, 4.0, 5.0])
     placed = np.array([True, True, False])
     rural = np.array([False, True, True])
-    assert rural_contact_share(hours, placed, rural) == pytest.approx(0.4)
-    assert rural_contact_share(hours, np.zeros(3, dtype=bool), rural) == 0.0
+    assert rural_carer_hour_share(hours, placed, rural) == pytest.approx(0.4)
+    assert rural_carer_hour_share(hours, np.zeros(3, dtype=bool), rural) == 0.0
 
 
 def test_blended_cost_adds_the_rural_uplift_on_the_rural_share():
     """A 10% uplift on 25% of hours adds a quarter of what a rural hour costs extra."""
     costs = CostModel(rural_uplift_pct=10.0)
-    urban = cost_per_contact_hour(costs, 12.0, 4.0).total_gbp_per_contact_hour
-    rural = cost_per_contact_hour(costs, 12.0, 4.0, rural=True).total_gbp_per_contact_hour
+    urban = cost_per_carer_hour(costs, 12.0, 4.0).total_gbp_per_carer_hour
+    rural = cost_per_carer_hour(costs, 12.0, 4.0, rural=True).total_gbp_per_carer_hour
     blended = blended_cost(costs, 12.0, 4.0, 0.25)
-    assert blended.total_gbp_per_contact_hour == pytest.approx(urban + 0.25 * (rural - urban))
+    assert blended.total_gbp_per_carer_hour == pytest.approx(urban + 0.25 * (rural - urban))
     assert blended.lines.iloc[-2]["item"] == "rural uplift (blended)"
-    assert blended.lines.iloc[-1]["gbp_per_contact_hour"] == blended.total_gbp_per_contact_hour
+    assert blended.lines.iloc[-1]["gbp_per_carer_hour"] == blended.total_gbp_per_carer_hour
     plain = blended_cost(costs, 12.0, 4.0, 0.0)
-    assert plain.total_gbp_per_contact_hour == pytest.approx(urban)
+    assert plain.total_gbp_per_carer_hour == pytest.approx(urban)
     assert "rural uplift (blended)" not in set(plain.lines["item"])
 
 
@@ -136,20 +138,26 @@ def test_scenario_costs_cost_scenario_and_baseline_in_one_step():
     costs = CostModel(rural_uplift_pct=10.0)
     out = scenario_costs(
         costs,
-        travel_min_per_contact_hour=10.0,
-        miles_per_contact_hour=3.0,
-        baseline_travel_min_per_contact_hour=14.0,
-        baseline_miles_per_contact_hour=5.0,
-        weekly_hours=np.array([6.0, 4.0, 5.0]),
+        travel_min_per_carer_hour=10.0,
+        miles_per_carer_hour=3.0,
+        baseline_travel_min_per_carer_hour=14.0,
+        baseline_miles_per_carer_hour=5.0,
+        carer_hours=np.array([6.0, 4.0, 5.0]),
         placed=np.array([True, True, False]),
+        baseline_placed=np.array([True, False, True]),
         rural=np.array([False, True, True]),
     )
-    assert out.placed_hours == 10.0 and out.rural_share == pytest.approx(0.4)
-    assert out.scenario.total_gbp_per_contact_hour == pytest.approx(
-        blended_cost(costs, 10.0, 3.0, 0.4).total_gbp_per_contact_hour
+    assert out.placed_carer_hours == 10.0 and out.rural_share == pytest.approx(0.4)
+    assert out.baseline_placed_carer_hours == 11.0
+    assert out.weekly_cost_gbp == pytest.approx(out.scenario.total_gbp_per_carer_hour * 10.0)
+    assert out.baseline_weekly_cost_gbp == pytest.approx(
+        out.baseline.total_gbp_per_carer_hour * 11.0
     )
-    assert out.baseline.total_gbp_per_contact_hour > out.scenario.total_gbp_per_contact_hour
+    assert out.scenario.total_gbp_per_carer_hour == pytest.approx(
+        blended_cost(costs, 10.0, 3.0, 0.4).total_gbp_per_carer_hour
+    )
+    assert out.baseline.total_gbp_per_carer_hour > out.scenario.total_gbp_per_carer_hour
     assert out.headroom == pay_headroom(costs, 14.0, 5.0, 10.0, 3.0)
     assert out.target.weekly_budget_now_gbp == pytest.approx(
-        cost_per_contact_hour(costs, 10.0, 3.0).total_gbp_per_contact_hour * 10.0
+        cost_per_carer_hour(costs, 10.0, 3.0).total_gbp_per_carer_hour * 10.0
     )

@@ -231,7 +231,7 @@ def _cost_options(result_id: str, options_repr: str, _result: Any, _options: Any
 
 
 def cost_options(result: Any, result_id: str, options: Mapping[str, Any]) -> pd.DataFrame:
-    """Cost per contact hour, budget and pay headroom for each named cost option."""
+    """Cost per carer-hour of contact, budget and pay headroom for each named cost option."""
     return _cost_options(result_id, repr(sorted(options.items())), result, dict(options))
 
 

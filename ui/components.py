@@ -63,8 +63,8 @@ class Kpi:
 ZONE_KPIS: tuple[Kpi, ...] = (
     Kpi("unmet_hours", "Unmet hours / week", "{:,.1f} h", True),
     Kpi("placed_hours", "Placed hours / week", "{:,.1f} h", False),
-    Kpi("travel_min_per_contact_hour", "Travel per contact hour", "{:,.2f} min", True),
-    Kpi("cost_per_contact_hour", "Cost per contact hour", "£{:,.2f}", True),
+    Kpi("travel_min_per_carer_hour", "Travel per carer-hour of contact", "{:,.2f} min", True),
+    Kpi("cost_gbp_per_carer_hour", "Cost per carer-hour of contact", "£{:,.2f}", True),
     Kpi("pay_headroom_per_hour", "Room for pay rise", "£{:,.2f} /h", False),
 )
 

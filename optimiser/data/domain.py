@@ -332,7 +332,7 @@ class ZonePolicy:
 
 @dataclass(frozen=True)
 class CostModel:
-    """Cost per contact hour, in the spirit of the Homecare Association's minimum price.
+    """Cost per carer-hour of contact, in the spirit of the Homecare Association's minimum price.
 
     The defaults equal ``configs/costs_2026.toml``, where each value has its source and year
     (NLW April 2026; on-costs derived from the UKHCA 2020/21 breakdown; HMRC mileage; Homecare

@@ -5,7 +5,9 @@ routing instance (``optimiser.models.rounds``): care workers are vehicles workin
 evening shift from the office, each call a visit inside its start window for its duration, and a
 double-handed call two synchronised visits ([0, 0] gap: both carers at once). The rounds' travel
 is then attributed to the packages (each leg to the call it leads to, the way home to the last
-call) and aggregated exactly like the fast estimate, so ``homecare run`` can use either.
+call) and aggregated exactly like the fast estimate, so ``homecare run`` can use either: per
+carer-hour of contact (each care worker is one vehicle, so a double-handed call is two carers'
+travel and two carer-hours of contact).
 
 Matrices: office-to-home and home-to-home door-to-door travel [min] and road distance [km] from
 the road network; home-to-office is taken as office-to-home (the network is nearly symmetric;
@@ -201,10 +203,11 @@ class RoundsOutcome:
     """Rounds of a whole assignment: figures in the estimate's format plus per-round tables.
 
     ``rounds``: one row per round (provider_id, day, worker, shift, calls, start_min, end_min,
-    travel_min, travel_km, wait_min, contact_min). ``provider_days``: one row per provider and
-    day (workers, calls, missed_calls, contact_hours [carer-h],
-    travel_min_per_carer_contact_hour, status). ``missed``: one
-    row per missed call with its reason.
+    travel_min, travel_km, wait_min, contact_min [this carer's contact min]). ``provider_days``:
+    one row per provider and day (workers, calls [carer visits: a double-handed call twice],
+    missed_calls, carer_hours [carer-h of contact, double-handed counted twice],
+    travel_min_per_carer_hour [min per carer-hour of contact], status). ``missed``: one row per
+    missed call with its reason.
     """
 
     figures: TravelFigures
@@ -408,8 +411,8 @@ def _all_missed(
             "workers": 0,
             "calls": len(pday.instance.visits),
             "missed_calls": len(pday.instance.visits),
-            "contact_hours": 0.0,
-            "travel_min_per_carer_contact_hour": None,
+            "carer_hours": 0.0,
+            "travel_min_per_carer_hour": None,
             "status": "no_solution",
         }
     )
@@ -481,8 +484,8 @@ def _read_back(
             "workers": sum(1 for r in result.routes if r.stops),
             "calls": len(inst.visits),
             "missed_calls": len(result.missed),
-            "contact_hours": round(contact_total / 60.0, 2),
-            "travel_min_per_carer_contact_hour": round(travel_total / (contact_total / 60.0), 2)
+            "carer_hours": round(contact_total / 60.0, 2),
+            "travel_min_per_carer_hour": round(travel_total / (contact_total / 60.0), 2)
             if contact_total
             else None,
             "status": result.status,

@@ -1,5 +1,9 @@
 """Carer travel figures of an assignment, per provider and per zone (the fast estimate's tables).
 
+Every ratio is per carer-hour of contact delivered (the basis of providers' returns): a
+double-handed hour is two carer-hours, and the travel of both carers counts, so numerator and
+denominator count the same carers.
+
 :func:`estimate_travel` reports each placed pair's weekly travel from the instance, which the
 instance builder computed with the per-visit formula of
 :mod:`optimiser.models.travel_formula`: what is reported is what the model counted.
@@ -26,8 +30,8 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "carer_hours",
     "travel_min",
     "travel_km",
-    "travel_min_per_contact_hour",
-    "miles_per_contact_hour",
+    "travel_min_per_carer_hour",
+    "miles_per_carer_hour",
 )
 
 
@@ -39,9 +43,11 @@ class TravelFigures:
     ----------
     by_provider
         One row per provider (index ``provider_id``), columns ``FIGURE_COLUMNS``: packages
-        placed, contact_hours [h/week], carer_hours [h/week, double-handed counted twice],
-        travel_min [min/week], travel_km [km/week], travel_min_per_contact_hour [min/h],
-        miles_per_contact_hour [mi/h]. Ratios are NaN where no contact hours are placed.
+        placed, contact_hours [h/week, the hours people receive], carer_hours [carer-h/week of
+        contact, double-handed counted twice], travel_min [min/week, every carer's legs],
+        travel_km [km/week], travel_min_per_carer_hour [min per carer-hour of contact],
+        miles_per_carer_hour [mi per carer-hour of contact]. Ratios are NaN where no carer-hours
+        are placed.
     by_zone
         The same columns, one row per zone of the placed packages (index ``zone_id``; packages
         outside every zone under ``""``).
@@ -77,14 +83,16 @@ def _figures(frame: pd.DataFrame, key: str, index: Sequence[str] | None) -> pd.D
     if index is not None:
         sums = sums.reindex(list(index), fill_value=0)
     sums.index.name = key
+    # Per carer-hour of contact: travel counts every carer's legs, so the denominator counts
+    # every carer's contact time too (a double-handed hour is two carer-hours).
     with np.errstate(divide="ignore", invalid="ignore"):
-        contact = sums["contact_hours"].to_numpy(dtype=np.float64)
-        sums["travel_min_per_contact_hour"] = np.where(
-            contact > 0, sums["travel_min"].to_numpy(dtype=np.float64) / contact, np.nan
+        carer = sums["carer_hours"].to_numpy(dtype=np.float64)
+        sums["travel_min_per_carer_hour"] = np.where(
+            carer > 0, sums["travel_min"].to_numpy(dtype=np.float64) / carer, np.nan
         )
-        sums["miles_per_contact_hour"] = np.where(
-            contact > 0,
-            sums["travel_km"].to_numpy(dtype=np.float64) / KM_PER_MILE / contact,
+        sums["miles_per_carer_hour"] = np.where(
+            carer > 0,
+            sums["travel_km"].to_numpy(dtype=np.float64) / KM_PER_MILE / carer,
             np.nan,
         )
     sums["packages"] = sums["packages"].astype(np.int64)

@@ -1,7 +1,7 @@
 """The fast carer-travel estimate's per-visit formula: one carer's leg to one visit [min], [km].
 
 Every travel figure the assignment uses (inside provider capacity, in the travel objective, in
-the reported minutes per contact hour) comes from :func:`per_visit_travel`, so that this
+the reported minutes per carer-hour of contact) comes from :func:`per_visit_travel`, so that this
 estimate's error against real carer rounds is measured in one place. The module needs no
 assignment instance: the instance builder, the checker and the demo generator all call it.
 
@@ -20,8 +20,8 @@ call needs one leg per carer, so double-handed calls travel twice. Weekly travel
 
 ``office_weight = 0.25`` and ``min_leg = 1`` min / 0.5 km are assumptions, chosen so that a
 typical town package (nearest neighbour 3-5 min, office 10-20 min, 30-minute calls) gives 10-15
-minutes of travel per contact hour, the range of the UKHCA 2020/21 breakdown (about 11.7 min
-paid travel per contact hour). ``configs/travel_estimate.toml`` holds the values measured
+minutes of travel per carer-hour of contact, the range of the UKHCA 2020/21 breakdown (about
+11.7 min paid travel per contact hour). ``configs/travel_estimate.toml`` holds the values measured
 against real rounds.
 """
 

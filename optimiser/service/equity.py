@@ -35,7 +35,7 @@ MAP_MEASURES: dict[str, tuple[str, str]] = {
     ),
     "Travel [min per carer-hour of contact delivered]": (
         "equity",
-        "travel_min_per_carer_hour_delivered",
+        "travel_min_per_carer_hour",
     ),
     "Providers serving the area [with placed hours]": ("market", "providers_serving"),
     "Concentration (HHI 0-10,000, on shares of placed carer-hours)": (

@@ -164,15 +164,16 @@ def evaluate_solution(
     rural_ids = {z.zone_id for z in zones if z.kind is ZoneKind.RURAL}
     rural = np.array([p.zone_id in rural_ids for p in packages], dtype=bool)
 
-    # 2. Costing, once: the scenario against its baseline.
+    # 2. Costing, once: the scenario against its baseline, per carer-hour of contact.
     costs = costing.scenario_costs(
         scenario.costs,
-        travel_min_per_contact_hour=_ratio(figures, "travel_min_per_contact_hour"),
-        miles_per_contact_hour=_ratio(figures, "miles_per_contact_hour"),
-        baseline_travel_min_per_contact_hour=_ratio(base_figures, "travel_min_per_contact_hour"),
-        baseline_miles_per_contact_hour=_ratio(base_figures, "miles_per_contact_hour"),
-        weekly_hours=np.array([p.weekly_hours for p in packages], dtype=float),
+        travel_min_per_carer_hour=_ratio(figures, "travel_min_per_carer_hour"),
+        miles_per_carer_hour=_ratio(figures, "miles_per_carer_hour"),
+        baseline_travel_min_per_carer_hour=_ratio(base_figures, "travel_min_per_carer_hour"),
+        baseline_miles_per_carer_hour=_ratio(base_figures, "miles_per_carer_hour"),
+        carer_hours=np.array([p.carer_hours for p in packages], dtype=float),
         placed=provider_of >= 0,
+        baseline_placed=np.asarray(baseline.provider_of) >= 0,
         rural=rural,
     )
 
@@ -198,7 +199,7 @@ def evaluate_solution(
         rural=rural,
         figures=figures,
         greedy_same=greedy_same,
-        greedy_travel_min_per_contact_hour=_ratio(greedy_figures, "travel_min_per_contact_hour"),
+        greedy_travel_min_per_carer_hour=_ratio(greedy_figures, "travel_min_per_carer_hour"),
         baseline=baseline,
         costs=costs,
         rounds=rounds,
@@ -283,7 +284,7 @@ def _travel_figures(
 
 
 def _ratio(figures: TravelFigures, key: str) -> float:
-    """A per-contact-hour travel figure of the whole assignment (0 when there is none)."""
+    """A per-carer-hour travel figure of the whole assignment (0 when there is none)."""
     value = float(figures.total.get(key, np.nan))
     return 0.0 if not np.isfinite(value) else value
 

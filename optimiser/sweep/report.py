@@ -13,9 +13,9 @@ __all__ = ["CHARTS", "summary_table", "write_charts"]
 #: Headline figures of the summary table, in display order.
 FIGURES: tuple[str, ...] = (
     "unmet_hours",
-    "travel_minutes_per_contact_hour",
-    "miles_per_contact_hour",
-    "cost_per_contact_hour",
+    "travel_min_per_carer_hour",
+    "miles_per_carer_hour",
+    "cost_gbp_per_carer_hour",
     "pay_headroom_per_hour",
     "affordable_pay_gbp_per_hour",
     "continuity_breaks",
@@ -25,9 +25,9 @@ FIGURES: tuple[str, ...] = (
 
 #: One chart per figure: file stem, column, axis label (units in brackets).
 CHARTS: tuple[tuple[str, str, str], ...] = (
-    ("pay_headroom", "pay_headroom_per_hour", "pay headroom [GBP per carer contact hour]"),
+    ("pay_headroom", "pay_headroom_per_hour", "pay headroom [GBP per carer-hour paid]"),
     ("unmet_hours", "unmet_hours", "unmet need [h per week]"),
-    ("travel", "travel_minutes_per_contact_hour", "travel [min per carer contact hour]"),
+    ("travel", "travel_min_per_carer_hour", "travel [min per carer-hour of contact]"),
 )
 
 

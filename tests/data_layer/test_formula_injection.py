@@ -136,7 +136,7 @@ def _evil_result() -> ScenarioResult:
     summary = {"scenario": "=cmd", "demand_hours": 12.0, "placed_hours": 10.0}
     summary |= {"unmet_hours": 2.0, "pay_headroom_per_hour": -0.5}
     providers = pd.DataFrame({"provider_id": ["@R1"], "name": ["=evil"], "delta": [-3.0]})
-    table = pd.DataFrame({"item": ["pay"], "gbp_per_contact_hour": [12.71]})
+    table = pd.DataFrame({"item": ["pay"], "gbp_per_carer_hour": [12.71]})
     unmet = assignments[assignments["unmet"]]
     return ScenarioResult(summary, assignments, unmet, providers, table, table)
 

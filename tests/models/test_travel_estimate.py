@@ -49,7 +49,8 @@ def test_nearest_other_ignores_diagonal_and_unreachable():
 
 
 def test_figures_per_provider_and_zone():
-    """Travel per contact hour and miles per contact hour are summed then divided."""
+    """Travel and miles per carer-hour of contact are summed then divided: the double-handed
+    package's 14 legs over its 14 carer-hours, not its 7 contact hours."""
     zones = {"Z": Zone("Z", "Z", ZoneKind.NEIGHBOURHOOD, ("a",))}
     pkgs = [
         simple_package("a", calls=7, duration_min=30, zone_id="Z"),  # 3.5 h, 7 legs
@@ -66,10 +67,10 @@ def test_figures_per_provider_and_zone():
     assert row["contact_hours"] == pytest.approx(10.5)
     assert row["carer_hours"] == pytest.approx(17.5)
     assert row["travel_min"] == pytest.approx(42 + 42)
-    assert row["travel_min_per_contact_hour"] == pytest.approx(84 / 10.5)
-    assert row["miles_per_contact_hour"] == pytest.approx(84 / KM_PER_MILE / 10.5)
+    assert row["travel_min_per_carer_hour"] == pytest.approx(84 / 17.5)
+    assert row["miles_per_carer_hour"] == pytest.approx(84 / KM_PER_MILE / 17.5)
     assert figures.by_provider.loc["B", "packages"] == 0
-    assert np.isnan(figures.by_provider.loc["B", "travel_min_per_contact_hour"])
+    assert np.isnan(figures.by_provider.loc["B", "travel_min_per_carer_hour"])
     assert figures.by_zone.loc["Z", "travel_min"] == pytest.approx(42)
     assert figures.by_zone.loc["", "travel_min"] == pytest.approx(42)
     assert figures.total["travel_min"] == pytest.approx(84)

@@ -18,7 +18,7 @@ FIGURES = (
     "waiting_not_placed",
     "hospital_discharge_not_placed",
     "continuity_breaks",
-    "travel_min_per_contact_hour",
+    "travel_min_per_carer_hour",
     "weekly_cost_gbp",
     "stage_gaps_pct",
     "wall_cap_hit",

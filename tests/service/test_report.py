@@ -33,7 +33,7 @@ def _result(name: str, unmet: float) -> ScenarioResult:
         "unmet_hours": unmet,
         "baseline": {"name": "greedy", "unmet_hours": unmet + 1},
     }
-    table = pd.DataFrame({"item": ["pay"], "gbp_per_contact_hour": [12.71]})
+    table = pd.DataFrame({"item": ["pay"], "gbp_per_carer_hour": [12.71]})
     return ScenarioResult(summary, assignments, table, table, table, table)
 
 
@@ -68,6 +68,14 @@ def test_compare_puts_baseline_first_and_read_summary_rejects_other_folders(tmp_
     assert "unmet" in report.format_comparison(table)
     with pytest.raises(InputError, match="not a result folder"):
         report.read_summary(tmp_path)
+
+
+def test_format_comparison_never_prints_negative_zero() -> None:
+    """A headroom of -0.001 GBP/h (a scenario a hair worse than its baseline) reads 0.00, while
+    a real negative such as -0.05 keeps its sign."""
+    table = pd.DataFrame({"spot": pd.Series([-0.001, -0.05], index=["a", "b"], dtype=object)})
+    shown = report.format_comparison(table).splitlines()
+    assert shown[1].split()[-1] == "0.00" and shown[2].split()[-1] == "-0.05"
 
 
 def test_compare_shows_equity_and_market_side_by_side(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def _result(name: str, unmet: float) -> ScenarioResult:
     )
     summary = {"scenario": name, "demand_hours": 10.0 + unmet, "placed_hours": 10.0}
     summary["unmet_hours"] = unmet
-    table = pd.DataFrame({"item": ["pay"], "gbp_per_contact_hour": [12.71]})
+    table = pd.DataFrame({"item": ["pay"], "gbp_per_carer_hour": [12.71]})
     return ScenarioResult(summary, assignments, table, table, table, table)
 
 

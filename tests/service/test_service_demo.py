@@ -52,6 +52,24 @@ def test_hours_are_conserved_and_capacity_respected(area, zoned) -> None:
     assert s["solver"]["workers"] == 1 and s["solver"]["seed"] == 3
 
 
+def test_every_rate_is_per_carer_hour_of_contact(zoned) -> None:
+    """Travel and weekly cost recompute from the tables on one basis: every carer's travel over
+    placed carer-hours (double-handed counted twice), cost per carer-hour x carer-hours; the
+    demo has double-handed calls, so carer-hours exceed contact hours."""
+    s, a = zoned.summary, zoned.assignments
+    placed = a[~a["unmet"]]
+    carer_h = float(placed["carer_hours"].sum())
+    assert carer_h > s["placed_hours"] + 1.0
+    assert s["placed_carer_hours"] == pytest.approx(carer_h, abs=0.01)
+    travel = float(placed["travel_min_per_week"].sum()) / carer_h
+    assert s["travel_min_per_carer_hour"] == pytest.approx(travel, abs=0.01)
+    assert s["weekly_cost_gbp"] == pytest.approx(s["cost_gbp_per_carer_hour"] * carer_h, abs=0.1)
+    base = s["baseline"]
+    assert base["weekly_cost_gbp"] == pytest.approx(
+        base["cost_gbp_per_carer_hour"] * base["placed_carer_hours"], abs=0.1
+    )
+
+
 def test_every_unmet_package_has_a_reason_and_rural_flag(zoned) -> None:
     """The unmet list names a reason per person and flags rural zones beside it."""
     unmet = zoned.unmet
@@ -64,8 +82,8 @@ def test_costing_and_headroom_show_their_arithmetic(zoned) -> None:
     """Cost lines end with the total used in the summary; headroom steps carry formulas."""
     total = zoned.costing.iloc[-1]
     assert total["item"] == "total"
-    assert total["gbp_per_contact_hour"] == pytest.approx(
-        zoned.summary["cost_per_contact_hour"], abs=1e-3
+    assert total["gbp_per_carer_hour"] == pytest.approx(
+        zoned.summary["cost_gbp_per_carer_hour"], abs=1e-3
     )
     assert zoned.headroom["arithmetic"].str.len().min() > 0
 
@@ -133,7 +151,7 @@ def test_cost_options_and_finance_workbook(zoned) -> None:
     table = service.cost_options(
         zoned, {"NLW": base, "RLW": dataclasses.replace(base, pay_gbp_per_hour=13.45)}
     )
-    nlw, rlw = table.set_index("option")["cost_per_contact_hour"]
+    nlw, rlw = table.set_index("option")["cost_gbp_per_carer_hour"]
     assert rlw > nlw
     assert service.finance_workbook(zoned)[:2] == b"PK"  # an xlsx is a zip
 
@@ -195,5 +213,5 @@ def test_rounds_mode_end_to_end(area) -> None:
     s = result.summary
     assert s["travel_method"] == "rounds"
     assert not result.rounds.empty
-    assert 3.0 < s["travel_min_per_contact_hour"] < 30.0
+    assert 3.0 < s["travel_min_per_carer_hour"] < 30.0
     assert s["placed_hours"] + s["unmet_hours"] == pytest.approx(s["demand_hours"])

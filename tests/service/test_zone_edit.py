@@ -14,7 +14,7 @@ from optimiser.service.scenarios import _instance
 from optimiser.service.zone_edit import run_zone_edit, touched_zones
 from optimiser.service.zones import rezoned
 
-FIGURES = ("unmet_hours", "placed_hours", "travel_min_per_contact_hour", "weekly_cost_gbp")
+FIGURES = ("unmet_hours", "placed_hours", "travel_min_per_carer_hour", "weekly_cost_gbp")
 
 
 @pytest.fixture(scope="module")

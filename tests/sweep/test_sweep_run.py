@@ -106,7 +106,7 @@ def test_dask_rows_equal_the_inline_rows(inline_run, sweep_file, areas, dask_run
     )
     # the rules and wages move the figures, so equality is not trivial
     assert run.table["zones.rule"].tolist() == ["spot", "spot", "zoned", "zoned"]
-    assert run.table["cost_per_contact_hour"].nunique() == 4
+    assert run.table["cost_gbp_per_carer_hour"].nunique() == 4
     for name in ("results.parquet", "summary.csv", "charts/pay_headroom.png"):
         assert (tmp_path / name).is_file(), name
 

@@ -49,8 +49,8 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
     assert list(_metrics(app)) == [
         "Unmet hours / week",
         "Placed hours / week",
-        "Travel per contact hour",
-        "Cost per contact hour",
+        "Travel per carer-hour of contact",
+        "Cost per carer-hour of contact",
         "Room for pay rise",
     ]
     assert all(value != "n/a" for value in _metrics(app).values())
@@ -161,17 +161,17 @@ def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> Non
 
 def test_finance_pay_rate_changes_the_options_table(app: AppTest) -> None:
     """The finance page costs three options; raising pay raises 'your option's cost per
-    contact hour and leaves the configured rates alone."""
+    carer-hour of contact and leaves the configured rates alone."""
     app.switch_page("views/finance.py").run()
     assert not app.exception, app.exception
     table = _table_with(app, "option").set_index("option")
     assert len(table) == 3
-    base_cost = table.loc["configured rates", "cost_per_contact_hour"]
+    base_cost = table.loc["configured rates", "cost_gbp_per_carer_hour"]
     pay = app.slider(key="fin_pay")
     pay.set_value(round(pay.value + 1.0, 2)).run()
     raised = _table_with(app, "option").set_index("option")
-    assert raised.loc["your option", "cost_per_contact_hour"] > base_cost
-    assert raised.loc["configured rates", "cost_per_contact_hour"] == base_cost
+    assert raised.loc["your option", "cost_gbp_per_carer_hour"] > base_cost
+    assert raised.loc["configured rates", "cost_gbp_per_carer_hour"] == base_cost
     assert app.get("download_button")
 
 

@@ -79,7 +79,7 @@ def test_everyone_row_adds_up_by_hand() -> None:
     assert row["unmet_pct_of_group_demand_hours"] == pytest.approx(36.36)
     assert row["unmet_days_waited_mean"] == 13.0 and row["unmet_days_waited_max"] == 20.0
     assert row["carer_hours_delivered_per_week"] == 26.0
-    assert row["travel_min_per_carer_hour_delivered"] == pytest.approx(180 / 26, abs=1e-3)
+    assert row["travel_min_per_carer_hour"] == pytest.approx(180 / 26, abs=1e-3)
 
 
 def test_rates_are_per_1000_residents_aged_65_plus_of_the_groups_areas() -> None:
@@ -104,7 +104,7 @@ def test_rates_are_per_1000_residents_aged_65_plus_of_the_groups_areas() -> None
     empty = _row(table, "imd_decile", "5")
     assert empty["people"] == 0 and empty["pop_65plus_census2021"] == 100
     assert empty["people_per_1000_aged_65plus"] == 0.0
-    assert np.isnan(empty["travel_min_per_carer_hour_delivered"])
+    assert np.isnan(empty["travel_min_per_carer_hour"])
     assert _row(table, "area", "A1")["people_per_1000_aged_65plus"] == pytest.approx(10.0)
     assert _row(table, "area", "C1")["group"] == "Delta (C1)"
 
@@ -119,16 +119,16 @@ def test_deprivation_need_and_discharge_breakdowns_by_hand() -> None:
     assert decile2["group"] == "IMD decile 2"
     dementia = _row(table, "need", "dementia")
     assert dementia["people"] == 2 and dementia["unmet_people"] == 0
-    assert dementia["travel_min_per_carer_hour_delivered"] == pytest.approx(7.5)
+    assert dementia["travel_min_per_carer_hour"] == pytest.approx(7.5)
     language = _row(table, "need", "language_polish")
     assert language["people"] == 1 and language["group"] == "language and cultural: polish"
-    assert language["travel_min_per_carer_hour_delivered"] == pytest.approx(9.0)
+    assert language["travel_min_per_carer_hour"] == pytest.approx(9.0)
     assert _row(table, "need", "double_handed")["people"] == 1
     none = _row(table, "need", "none")
     assert none["people"] == 2 and none["unmet_contact_hours_per_week"] == 4.0
     end = _row(table, "need", "end_of_life")
     assert end["unmet_days_waited_mean"] == 20.0
-    assert np.isnan(end["travel_min_per_carer_hour_delivered"])
+    assert np.isnan(end["travel_min_per_carer_hour"])
     discharge = _row(table, "hospital_discharge", "hospital_discharge")
     assert discharge["unmet_people"] == 1 and discharge["unmet_contact_hours_per_week"] == 4.0
     assert _row(table, "hospital_discharge", "community")["people"] == 4

@@ -1,4 +1,4 @@
-"""Finance page: cost per contact hour, budget and room for pay rises under different rates."""
+"""Finance page: cost per carer-hour, budget and room for pay rises under different rates."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ area, table = components.page_area(state)
 
 st.title("Finance")
 st.caption(
-    "Set the pay rate and overheads; the cost per contact hour, the weekly budget and the room "
-    "for pay rises are worked out on the current zones' assignment (travel and miles included)."
+    "Set the pay rate and overheads; the cost per carer-hour of contact, the weekly budget and "
+    "the room for pay rises are worked out on the current zones' assignment (travel and miles "
+    "included). Everything is per carer-hour of contact delivered: a double-handed hour is two "
+    "carer-hours, and both carers' travel counts."
 )
 
 rule = st.radio("Zone rule", options=["zoned", "spot"], horizontal=True, key="finance_rule")
@@ -73,13 +75,13 @@ st.dataframe(table_of_options, hide_index=True, key="finance_table")
 chart_data = table_of_options.set_index("option")
 left, middle, right = st.columns(3)
 with left:
-    st.caption("Cost per contact hour [£]")
-    st.bar_chart(chart_data["cost_per_contact_hour"], horizontal=True)
+    st.caption("Cost [£ per carer-hour of contact]")
+    st.bar_chart(chart_data["cost_gbp_per_carer_hour"], horizontal=True)
 with middle:
     st.caption("Weekly budget [£]")
     st.bar_chart(chart_data["weekly_budget_gbp"], horizontal=True)
 with right:
-    st.caption("Room for pay rise [£ per hour]")
+    st.caption("Room for pay rise [£ per carer-hour paid]")
     st.bar_chart(chart_data["pay_headroom_per_hour"], horizontal=True)
 
 st.download_button(
@@ -90,7 +92,7 @@ st.download_button(
     key="finance_download",
 )
 
-with st.expander("How the cost per contact hour is built (current configuration)"):
+with st.expander("How the cost per carer-hour of contact is built (current configuration)"):
     st.dataframe(result.costing, hide_index=True)
     st.dataframe(result.headroom, hide_index=True)
 

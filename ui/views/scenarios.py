@@ -14,9 +14,9 @@ from ui.state import SavedScenario, get_state
 #: Headline figures charted side by side, with their axis titles.
 CHARTED = {
     "unmet_hours": "Unmet hours / week",
-    "travel_min_per_contact_hour": "Travel per contact hour [min]",
-    "cost_per_contact_hour": "Cost per contact hour [£]",
-    "pay_headroom_per_hour": "Room for pay rise [£/h]",
+    "travel_min_per_carer_hour": "Travel [min per carer-hour of contact]",
+    "cost_gbp_per_carer_hour": "Cost [£ per carer-hour of contact]",
+    "pay_headroom_per_hour": "Room for pay rise [£ per carer-hour paid]",
 }
 
 state = get_state()

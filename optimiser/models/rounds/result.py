@@ -136,8 +136,12 @@ class RoundsResult:
         return sum(r.wait for r in self.routes)
 
     @property
-    def travel_per_contact_hour(self) -> float:
-        """Travel time per hour of contact, with time units taken as minutes [min per hour]."""
+    def travel_min_per_carer_hour(self) -> float:
+        """Travel time per carer-hour of contact, time units taken as minutes [min per carer-h].
+
+        Each vehicle is one carer, so a double-handed call counts twice in both the travel and
+        the contact time (the basis of providers' returns).
+        """
         return self.travel_time / (self.service_time / 60.0) if self.service_time else 0.0
 
     def summary(self) -> str:
