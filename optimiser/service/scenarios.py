@@ -41,9 +41,10 @@ from optimiser.service.zones import rezoned
 #: under 2 s on the demo. A deterministic-time budget with one worker, so the same
 #: zones always give the same figures and a KPI delta is the edit, never solver noise
 #: (measured on the demo: about 0.9 s a run, final gap about 0.3%). The wall-clock limit is
-#: only a safety net.
+#: only a safety net, set well above the budget so that on a busy machine (measured: load 10+
+#: on 2 cores) the deterministic budget, not the clock, still ends the solve.
 INTERACTIVE_DETERMINISTIC_TIME = 0.1
-INTERACTIVE_TIME_LIMIT_S = 5.0
+INTERACTIVE_TIME_LIMIT_S = 20.0
 
 
 def demo_scenario(name: str = "zoned", *, interactive: bool = False) -> Scenario:
