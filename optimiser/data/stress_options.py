@@ -227,7 +227,11 @@ def _typed(
         elif (isinstance(value, bool) and bool not in kinds[key]) or not isinstance(
             value, kinds[key]
         ):
-            names = " or ".join(_KIND_NAMES[k] for k in kinds[key])
+            names = (
+                "a number"
+                if kinds[key] == _NUMBER
+                else " or ".join(_KIND_NAMES[k] for k in kinds[key])
+            )
             problems.append(
                 Problem(
                     source, None, where, f"expected {names}, got {type(value).__name__} {value!r}"

@@ -167,7 +167,7 @@ def stress_rows(
         # the same random draw of the shock for every option: compare like with like
         rng = np.random.default_rng([seed, case.draw, case.shock_index])
         row: dict[str, Any] = {"shock": case.label, "draw": case.draw, "option": option.name}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             shocked = apply_shock(base, case.shock, rng, share_65plus=source.share_65plus)
             # providers hand back what no longer fits them (after a shortage, slower roads)
@@ -177,6 +177,7 @@ def stress_rows(
         except Exception as exc:  # one failed option must not lose the others
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row["wall_s"] = round(time.perf_counter() - start, 3)
+        row["cpu_s"] = round(time.process_time() - cpu, 3)  # this process's CPU: one core
         rows.append(row)
     return rows
 
@@ -195,7 +196,8 @@ def resolve_shocks(settings: StressSettings, area: service.AreaData) -> tuple[Sh
     def check(value: str, known: Sequence[str], key: str, what: str) -> bool:
         if value in known:
             return True
-        hit = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        same_case = [k for k in known if k.lower() == value.lower()]
+        hit = same_case or difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f" (did you mean '{hit[0]}'?)" if hit else ""
         problems.append(Problem("[stress]", None, key, f"unknown {what} {value!r}{hint}"))
         return False
