@@ -10,8 +10,35 @@
 
 from __future__ import annotations
 
-from optimiser.data.stress_options import StressSettings
-from optimiser.stress.report import check_stress_dir, write_stress
-from optimiser.stress.run import StressRun, run_stress
+from optimiser.data.stress_options import (
+    EACH_PROVIDER,
+    LARGEST_RURAL_LEAD,
+    OPTION_NAMES,
+    DemandRise,
+    DischargeSurge,
+    SlowerRoads,
+    StressSettings,
+    WorkforceShortage,
+)
+from optimiser.stress.measures import MEASURES
+from optimiser.stress.report import check_stress_dir, draw_chart, shock_chart, write_stress
+from optimiser.stress.run import StressRun, run_stress, stress_config
 
-__all__ = ["StressRun", "StressSettings", "check_stress_dir", "run_stress", "write_stress"]
+__all__ = [
+    "EACH_PROVIDER",
+    "LARGEST_RURAL_LEAD",
+    "MEASURES",
+    "OPTION_NAMES",
+    "DemandRise",
+    "DischargeSurge",
+    "SlowerRoads",
+    "StressRun",
+    "StressSettings",
+    "WorkforceShortage",
+    "check_stress_dir",
+    "draw_chart",
+    "run_stress",
+    "shock_chart",
+    "stress_config",
+    "write_stress",
+]

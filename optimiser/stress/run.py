@@ -23,6 +23,7 @@ import pandas as pd
 
 from optimiser import service
 from optimiser.data.config import ScenarioConfig
+from optimiser.data.domain import Scenario
 from optimiser.data.stress_options import (
     EACH_PROVIDER,
     LARGEST_RURAL_LEAD,
@@ -31,7 +32,7 @@ from optimiser.data.stress_options import (
     StressSettings,
 )
 from optimiser.errors import InputError, Problem
-from optimiser.parallel import Runner, Task
+from optimiser.parallel import InlineRunner, Runner, Task
 from optimiser.stress.draws import (
     DemoDraws,
     bootstrap_records,
@@ -52,6 +53,7 @@ __all__ = [
     "recovery_table",
     "resolve_shocks",
     "run_stress",
+    "stress_config",
     "stress_rows",
 ]
 
@@ -279,9 +281,20 @@ def recovery_table(table: pd.DataFrame) -> pd.DataFrame:
     return base[[c for c in cols if c in base.columns]].reset_index(drop=True)
 
 
+def stress_config(scenario: Scenario, area: service.AreaData) -> ScenarioConfig:
+    """A config to stress-test ``scenario`` on an area already loaded (the web app): the demo
+    area (it has a generator seed) draws demand with the generator, an own area bootstraps."""
+    return ScenarioConfig(
+        scenario=scenario,
+        seed=area.seed if area.seed is not None else 0,
+        demo=area.seed is not None,
+        demo_scale=area.scale,
+    )
+
+
 def run_stress(
     cfg: ScenarioConfig,
-    runner: Runner,
+    runner: Runner | None = None,
     *,
     draws: int | None = None,
     settings: StressSettings | None = None,
@@ -290,8 +303,10 @@ def run_stress(
 ) -> StressRun:
     """A whole stress test of ``cfg``: ``draws`` demand draws (default ``[stress] draws``) of
     every option, and every shock of ``settings`` (default the config's ``[stress]``) on draw
-    0; ``area`` skips loading the config's area (tests, the web app)."""
+    0; ``area`` skips loading the config's area (tests, the web app); ``runner`` defaults to
+    running inline."""
     say = progress or (lambda _f, _m: None)
+    runner = runner or InlineRunner()
     start = time.perf_counter()
     settings = settings or StressSettings.from_dict(cfg.stress)
     n_draws = draws if draws is not None else settings.draws
