@@ -175,6 +175,48 @@ def _cmd_design(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stress(args: argparse.Namespace) -> int:
+    from optimiser import parallel, service, stress
+    from optimiser.stress.report import format_table
+
+    cfg = service.load_config(Path(args.config))
+    if args.draws is not None and args.draws < 1:
+        print("error: --draws must be at least 1", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path("results") / "stress" / cfg.scenario.name
+    stress.check_stress_dir(out)  # before any work: never replace a user's folder
+    report = _progress(not args.quiet)
+    with parallel.make_runner(
+        scheduler=args.scheduler, workers=args.workers, inline=args.inline
+    ) as runner:
+        run = stress.run_stress(cfg, runner, draws=args.draws, progress=report)
+    stress.write_stress(run, out)
+    print(
+        f"Stress test of {cfg.scenario.name}: {len(run.options)} options, "
+        f"{run.tasks} cases ({len(run.shocks) - 1} shocks), {run.failed} failed rows "
+        f"({run.wall_s:.1f} s)"
+    )
+    pct = run.percentiles
+    print("\nOver the demand draws (P10 / P50 / P90, numpy's linear method):")
+    print(format_table(pct, ["option", "measure", "draws", "p10", "p50", "p90"]))
+    print("\nAfter each shock (the config's own week):")
+    print(
+        format_table(
+            run.recovery,
+            [
+                "shock",
+                "option",
+                "unmet_hours",
+                "extra_unmet_hours",
+                "displaced_packages",
+                "packages_changing_provider",
+            ],
+        )
+    )
+    print(f"\nResults in {out} (results.csv, options/, shocks/, charts/, stress.xlsx)")
+    return 1 if run.failed else 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -262,6 +304,18 @@ def build_parser() -> argparse.ArgumentParser:
     design.add_argument("--time-limit", type=float, default=120.0, help="seconds [120]")
     design.add_argument("--seed", type=int, default=7, help="search seed [7]")
     design.set_defaults(func=_cmd_design)
+
+    stress = sub.add_parser(
+        "stress", help="stress-test the commissioning options: demand draws and shocks"
+    )
+    stress.add_argument("config", help="scenario TOML with a [stress] table")
+    stress.add_argument("--draws", type=int, default=None, help="demand draws [[stress] draws]")
+    where = stress.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="local worker processes")
+    where.add_argument("--scheduler", default=None, help="a running Dask scheduler (tcp://...)")
+    where.add_argument("--inline", action="store_true", help="run in this process, no Dask")
+    stress.add_argument("--out", default=None, help="output folder [results/stress/<name>]")
+    stress.set_defaults(func=_cmd_stress)
 
     app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
     app.add_argument("--port", type=int, default=8501)

@@ -1,4 +1,4 @@
-"""The Streamlit app's entrypoint: page set-up and the router between the five pages."""
+"""The Streamlit app's entrypoint: page set-up and the router between the six pages."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ PAGES = {
         _page("zones", "Zones", ":material/map:", default=True),
         _page("scenarios", "Scenarios", ":material/compare:"),
         _page("equity", "Equity and market", ":material/diversity_3:"),
+        _page("resilience", "Resilience", ":material/shield:"),
     ],
     "Operations": [
         _page("brokerage", "Brokerage", ":material/handshake:"),

@@ -16,6 +16,8 @@ Layout (every key optional unless marked; ``configs/example_scenario.toml`` docu
     [solver]    time_limit_s, workers, seed, max_deterministic_time
     [rounds]    the fields of ``RoundsOptions`` (checked here, kept as a plain mapping)
     [report]    market_share_risk_pct (the fields of ``ReportSettings``)
+    [stress]    draws, options and shocks of ``homecare stress`` (``StressSettings``: checked
+                here, kept as a plain mapping)
 
 Any top-level table may hold ``include = "other.toml"``: the keys of that file fill the table,
 and keys written beside ``include`` override them. Paths are relative to the folder of the file
@@ -56,6 +58,7 @@ from optimiser.data.domain import (
     ZoneRule,
 )
 from optimiser.data.rounds_options import rounds_options_problems
+from optimiser.data.stress_options import stress_problems
 from optimiser.errors import ConfigError, Problem
 
 __all__ = [
@@ -87,6 +90,7 @@ _TOP = (
     "solver",
     "rounds",
     "report",
+    "stress",
 )
 
 
@@ -144,6 +148,8 @@ class ScenarioConfig:
     area_code_field: str | None = None
     out: Path | None = None
     rounds: Mapping[str, Any] = field(default_factory=dict)
+    #: The ``[stress]`` table as written (checked: ``StressSettings.from_dict`` accepts it).
+    stress: Mapping[str, Any] = field(default_factory=dict)
     #: The file this was loaded from (not part of equality).
     source: Path | None = field(default=None, compare=False)
 
@@ -529,6 +535,8 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
 
     rounds = r.get(doc, "", "rounds", dict, {})
     problems += rounds_options_problems(rounds, source=source)
+    stress = r.get(doc, "", "stress", dict, {})
+    problems += stress_problems(stress, source=source)
     area = r.get(inp, "inputs", "area", str, "")
     code_field = r.get(inp, "inputs", "area_code_field", str, None)
     if problems:
@@ -556,6 +564,7 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
         area_code_field=code_field,
         out=out,
         rounds=rounds,
+        stress=stress,
         **files,
     )
 
@@ -678,6 +687,8 @@ def scenario_to_toml(cfg: ScenarioConfig, *, base_dir: str | os.PathLike[str] | 
     doc["report"] = {f.name: getattr(s.report, f.name) for f in fields(ReportSettings)}
     if cfg.rounds:
         doc["rounds"] = dict(cfg.rounds)
+    if cfg.stress:
+        doc["stress"] = dict(cfg.stress)
     return tomli_w.dumps(doc)
 
 

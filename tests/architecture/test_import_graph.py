@@ -43,8 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "optimiser.left_without_care",
     ),
     ("optimiser.service",),
-    # many service runs as parallel tasks
-    ("optimiser.sweep",),
+    # many service runs as parallel tasks: sweeps and stress tests
+    ("optimiser.sweep", "optimiser.stress"),
     ("optimiser.cli",),
     ("ui",),
 )
@@ -61,6 +61,8 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
 ENTRY_POINT_MAY_IMPORT = (
     "optimiser",
     "optimiser.service",
+    # the stress tests' orchestrator (many service runs), which the Resilience page calls
+    "optimiser.stress",
     "optimiser.result",
     "optimiser.errors",
     "optimiser.data.domain",
