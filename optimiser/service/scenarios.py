@@ -127,7 +127,7 @@ def run_scenario(
     provider_of = np.asarray(solution.provider_of)
     reasons = unmet_reasons(instance, provider_of)
     rural_ids = {z.zone_id for z in zones if z.kind is ZoneKind.RURAL}
-    rural = np.array([p.zone_id in rural_ids for p in packages], dtype=bool)
+    rural = np.array([p.zone_id in rural_ids for p in packages], dtype=bool)  # for the report
 
     # 2. Costing, once: the scenario against its baseline.
     costs = costing.scenario_costs(
@@ -138,7 +138,6 @@ def run_scenario(
         baseline_miles_per_contact_hour=_ratio(base_figures, "miles_per_contact_hour"),
         weekly_hours=np.array([p.weekly_hours for p in packages], dtype=float),
         placed=provider_of >= 0,
-        rural=rural,
     )
 
     # 3. The report, once: tables, summary and the record of how the result was made.

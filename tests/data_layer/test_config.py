@@ -263,3 +263,12 @@ def test_keep_current_clients_rejects_an_unknown_mode(tmp_path):
     """A misspelt mode is a ConfigError naming the key and the choices."""
     with pytest.raises(ConfigError, match=r"rules\.keep_current_clients.*priority"):
         scenario_from_toml(MINIMAL + '[rules]\nkeep_current_clients = "prio"\n', base_dir=tmp_path)
+
+
+def test_a_rural_uplift_in_costs_points_to_the_zone_table(tmp_path: Path) -> None:
+    """The one rural uplift is the zones' rate_uplift_pct: an old config's zero still loads,
+    any other value is refused with where the uplift is set now."""
+    assert scenario_from_toml(MINIMAL + "[costs]\nrural_uplift_pct = 0.0\n", base_dir=tmp_path)
+    found = _problems(MINIMAL + "[costs]\nrural_uplift_pct = 10.0\n", tmp_path)
+    assert len(found) == 1 and found[0][0] == "costs.rural_uplift_pct"
+    assert "rate_uplift_pct per zone in the zone table" in found[0][1]
