@@ -11,7 +11,8 @@ needs and returns immutable records or tables. One module per job:
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
 - ``equity``: the small-area facts of the equity and market views, those views read back
 - ``brokerage``: providers suggested for new packages, package uploads
-- ``finance``: costing options for a result
+- ``finance``: costing options for a result, their arithmetic, contracted spend, pay
+- ``solve_quality``: whether a run's figures are a quick estimate, and its solver gap
 - ``provenance``: input digests and versions recorded with every result
 - ``progress``: the progress callback type
 
@@ -46,9 +47,21 @@ from optimiser.service.areas import (
     travel_between,
     travel_estimate_params,
 )
-from optimiser.service.brokerage import matches_download, read_packages_upload, suggest_providers
+from optimiser.service.brokerage import (
+    broker_packages,
+    capacity_after,
+    matches_download,
+    read_packages_upload,
+)
 from optimiser.service.equity import MAP_MEASURES, area_facts, area_values, compare_view_folders
-from optimiser.service.finance import cost_options
+from optimiser.service.finance import (
+    NATIONAL_LIVING_WAGE_GBP_PER_HOUR,
+    OptionArithmetic,
+    contracted_spend,
+    cost_options,
+    option_arithmetic,
+    provider_pay,
+)
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
@@ -61,6 +74,7 @@ from optimiser.service.scenarios import (
     run_demo,
     run_scenario,
 )
+from optimiser.service.solve_quality import SolveQuality, solve_quality
 from optimiser.service.zone_table import move_area, zones_from_table
 from optimiser.service.zones import read_zones_upload, zone_polygons, zones_download
 
@@ -70,14 +84,19 @@ __all__ = [
     "INTERACTIVE_DETERMINISTIC_TIME",
     "INTERACTIVE_TIME_LIMIT_S",
     "MAP_MEASURES",
+    "NATIONAL_LIVING_WAGE_GBP_PER_HOUR",
     "ONS_ATTRIBUTION",
     "AreaData",
+    "OptionArithmetic",
     "Progress",
+    "SolveQuality",
     "area_facts",
     "area_for_config",
     "area_values",
     "baseline_scenario",
+    "broker_packages",
     "build_area",
+    "capacity_after",
     "check_demo_out",
     "check_result_dir",
     "compare",
@@ -85,6 +104,7 @@ __all__ = [
     "compare_folders",
     "compare_market",
     "compare_view_folders",
+    "contracted_spend",
     "cost_options",
     "default_network_path",
     "demo_scenario",
@@ -99,12 +119,14 @@ __all__ = [
     "move_area",
     "network_settings",
     "network_summary",
+    "option_arithmetic",
+    "provider_pay",
     "read_packages_upload",
     "read_zones_upload",
     "run_config",
     "run_demo",
     "run_scenario",
-    "suggest_providers",
+    "solve_quality",
     "travel_between",
     "travel_estimate_params",
     "write_result",
