@@ -27,6 +27,16 @@ from t0 to t1 and miles from m0 to m1 at the same fee, the affordable wage is
 ``w' = [w (1 + t0/60)(1 + o) + (m0 - m1) r] / [(1 + t1/60)(1 + o)]``. The fee is unchanged, so
 the surplus (a rate on costs) and the fixed amounts are unchanged too: only labour and mileage
 trade against each other. When travel is unpaid, paid hours are 1 in both.
+
+Two figures, and which is which. The *cost build-up* (:func:`cost_per_carer_hour`) is what a
+carer-hour of contact costs to deliver at a wage and on-costs: a should-cost, the finance team's own
+check of a fair price. *Spend at contracted prices* (:func:`contracted_spend`) is what the
+council pays: each placed carer-hour at its provider's contracted rate, with the zone's rate
+uplift. One rural-uplift idea: the uplift is a price, set per zone in the zone table
+(``rate_uplift_pct``, the same number the assignment's cost uses); it is never added to the
+cost build-up, whose rural costs are already the travel and mileage a rural carer-hour
+takes. Pay per hour worked (:func:`effective_pay`) counts travel time as working time, as the
+minimum wage does: with unpaid travel the wage is spread over contact plus travel.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ from optimiser.data.domain import CostModel
 
 #: Weeks per year used to turn weekly budgets into annual ones (365.25 / 7).
 WEEKS_PER_YEAR = 52.18
+#: National Living Wage 21+ from April 2026 (docs/sources.md): the legal minimum per hour worked.
+NATIONAL_LIVING_WAGE_GBP_PER_HOUR = 12.71
 #: Real Living Wage outside London, from the Oct 2025 announcement (docs/sources.md).
 REAL_LIVING_WAGE_GBP_PER_HOUR = 13.45
 
@@ -99,15 +111,14 @@ def cost_per_carer_hour(
     costs: CostModel,
     travel_min_per_carer_hour: float,
     miles_per_carer_hour: float,
-    *,
-    rural: bool = False,
 ) -> CostBreakdown:
     """Build the cost of one carer-hour of contact [GBP] line by line (module docstring).
 
     ``travel_min_per_carer_hour`` [min] and ``miles_per_carer_hour`` [mi] count every carer's
     travel over every carer's contact time (a double-handed hour is two carer-hours).
 
-    ``rural`` adds the cost model's ``rural_uplift_pct`` on top of the total.
+    No rural uplift here: a rural area's extra cost is its own travel and mileage per
+    carer-hour; the rural uplift is a contracted price (see :func:`contracted_spend`).
     """
     t, m = travel_min_per_carer_hour, miles_per_carer_hour
     _check_nonneg("travel_min_per_carer_hour", t)
@@ -143,15 +154,6 @@ def cost_per_carer_hour(
             f"{subtotal:.2f} x {costs.margin_rate:.1%}",
         )
     )
-    if rural and costs.rural_uplift_pct:
-        before = sum(x.gbp_per_carer_hour for x in items)
-        items.append(
-            CostLine(
-                "rural uplift",
-                before * costs.rural_uplift_pct / 100.0,
-                f"{before:.2f} x {costs.rural_uplift_pct:.1f}%",
-            )
-        )
     total = sum(x.gbp_per_carer_hour for x in items)
     return CostBreakdown(tuple(items), total, t, m)
 
@@ -332,79 +334,171 @@ def budget_for_target_wage(
 
 
 # ---------------------------------------------------------------------------------------------
-# A scenario's costs: the rural uplift blended in, baseline beside it, headroom and target wage
+# Pay per hour worked against the National Living Wage
 # ---------------------------------------------------------------------------------------------
 
 
-def rural_carer_hour_share(carer_hours: np.ndarray, placed: np.ndarray, rural: np.ndarray) -> float:
-    """Share (0-1) of placed carer-hours of contact [carer-h/week] in rural zones.
+@dataclass(frozen=True)
+class EffectivePay:
+    """What a care worker earns per hour worked, travel included, against the legal minimum.
 
-    One entry per package: its weekly carer-hours (double-handed counted twice), whether it is
-    placed, whether its zone is rural. 0 when nothing is placed. The blended rural uplift is
-    on this share, since the cost it lifts is per carer-hour.
+    ``pay_gbp_per_hour`` is the wage per paid hour; ``hours_worked_per_carer_hour`` is
+    ``1 + travel/60`` (contact plus travel); ``paid_hours_per_carer_hour`` the same when
+    travel is paid, else 1; ``gbp_per_hour_worked`` = wage x paid hours / hours worked;
+    ``below_minimum`` is true when that is under ``minimum_gbp_per_hour``.
     """
-    hours = np.asarray(carer_hours, dtype=float)
-    placed = np.asarray(placed, dtype=bool)
-    total = float(hours[placed].sum())
-    if total <= 0:
-        return 0.0
-    return float(hours[placed & np.asarray(rural, dtype=bool)].sum()) / total
+
+    pay_gbp_per_hour: float
+    travel_paid: bool
+    hours_worked_per_carer_hour: float
+    paid_hours_per_carer_hour: float
+    gbp_per_hour_worked: float
+    minimum_gbp_per_hour: float
+    below_minimum: bool
+    steps: tuple[Step, ...]
+
+    def lines(self) -> list[str]:
+        """The arithmetic as text lines."""
+        return _steps_lines(self.steps)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns step, value, arithmetic."""
+        return _steps_frame(self.steps)
+
+
+def effective_pay(
+    costs: CostModel,
+    travel_min_per_carer_hour: float,
+    *,
+    minimum_gbp_per_hour: float = NATIONAL_LIVING_WAGE_GBP_PER_HOUR,
+) -> EffectivePay:
+    """Pay per hour worked [GBP]: the wage spread over contact and travel time.
+
+    Travel between visits is working time for the minimum wage, so with unpaid travel a wage
+    of w over t travel minutes per contact hour pays ``w / (1 + t/60)`` per hour worked
+    (12.71 with 11.45 min gives 10.67, below the National Living Wage of 12.71).
+    """
+    t = travel_min_per_carer_hour
+    _check_nonneg("travel_min_per_carer_hour", t)
+    w = costs.pay_gbp_per_hour
+    worked = 1.0 + t / 60.0
+    paid = _paid_hours(costs, t)
+    per_hour = w * paid / worked
+    how = "travel paid" if costs.travel_paid else "travel unpaid: only the contact hour is paid"
+    steps = (
+        Step("hours worked per contact hour", worked, f"1 + {t:.2f}/60 (contact + travel)"),
+        Step("hours paid per contact hour", paid, how),
+        Step("pay per contact hour [GBP]", w * paid, f"{w:.2f} x {paid:.4f}"),
+        Step("pay per hour worked [GBP]", per_hour, f"{w * paid:.4f} / {worked:.4f}"),
+        Step(
+            "National Living Wage [GBP/h]",
+            minimum_gbp_per_hour,
+            "21+, from April 2026 (docs/sources.md)",
+        ),
+        Step(
+            "above (+) or below (-) it [GBP/h]",
+            per_hour - minimum_gbp_per_hour,
+            f"{per_hour:.4f} - {minimum_gbp_per_hour:.2f}",
+        ),
+    )
+    return EffectivePay(
+        pay_gbp_per_hour=w,
+        travel_paid=costs.travel_paid,
+        hours_worked_per_carer_hour=worked,
+        paid_hours_per_carer_hour=paid,
+        gbp_per_hour_worked=per_hour,
+        minimum_gbp_per_hour=minimum_gbp_per_hour,
+        below_minimum=per_hour < minimum_gbp_per_hour - 1e-9,
+        steps=steps,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Spend at contracted prices: providers' rates with the zones' rate uplift
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class BlendedCost:
-    """Cost per carer-hour of contact [GBP] with the rural uplift on the rural share of hours.
+class ContractedSpend:
+    """What the council pays a week at the providers' contracted rates [GBP].
 
-    ``lines`` has the columns of :meth:`CostBreakdown.to_frame` (item, gbp_per_carer_hour,
-    arithmetic) with a "rural uplift (blended)" line before the total when it applies; its last
-    row is the total, ``total_gbp_per_carer_hour``.
+    ``weekly_gbp`` = sum of carer-hours x provider rate x (1 + zone uplift / 100) over placed
+    packages (a double-handed hour is two carer-hours, each paid, as in the assignment's
+    cost); ``uplift_weekly_gbp`` is the part the zones' uplift adds; ``per_carer_hour_gbp`` the
+    weekly spend over the placed carer-hours of contact (the basis of every other figure);
+    ``steps`` the arithmetic.
     """
 
-    lines: pd.DataFrame
-    total_gbp_per_carer_hour: float
+    weekly_gbp: float
+    uplift_weekly_gbp: float
+    carer_hours: float
+    per_carer_hour_gbp: float
+    steps: tuple[Step, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns step, value, arithmetic."""
+        return _steps_frame(self.steps)
 
 
-def blended_cost(
-    costs: CostModel,
-    travel_min_per_carer_hour: float,
-    miles_per_carer_hour: float,
-    rural_share: float,
-) -> BlendedCost:
-    """The urban build-up plus ``rural_share`` (0-1) of the extra a rural carer-hour costs."""
-    t, m = travel_min_per_carer_hour, miles_per_carer_hour
-    urban = cost_per_carer_hour(costs, t, m)
-    lines = urban.to_frame()
-    total = urban.total_gbp_per_carer_hour
-    if rural_share > 0 and costs.rural_uplift_pct > 0:
-        rural = cost_per_carer_hour(costs, t, m, rural=True)
-        extra = (rural.total_gbp_per_carer_hour - total) * rural_share
-        total += extra
-        uplift = {
-            "item": "rural uplift (blended)",
-            "gbp_per_carer_hour": extra,
-            "arithmetic": f"{costs.rural_uplift_pct:g}% on the {rural_share:.1%} of carer-hours "
-            "in rural zones",
-        }
-        body, last = lines.iloc[:-1], lines.iloc[-1:].copy()
-        last["gbp_per_carer_hour"] = total
-        lines = pd.concat([body, pd.DataFrame([uplift]), last], ignore_index=True)
-    return BlendedCost(lines, total)
+def contracted_spend(
+    carer_hours: np.ndarray,
+    rate_gbp_per_hour: np.ndarray,
+    uplift_pct: np.ndarray,
+) -> ContractedSpend:
+    """Weekly spend at contracted prices; one entry per placed package: its carer-hours of
+    contact [carer-h/week, double-handed counted twice], its provider's rate [GBP per
+    carer-hour] and its zone's ``rate_uplift_pct`` [%] (the one rural uplift: set per zone in
+    the zone table)."""
+    carer = np.asarray(carer_hours, dtype=float)
+    rate = np.asarray(rate_gbp_per_hour, dtype=float)
+    uplift = np.asarray(uplift_pct, dtype=float)
+    at_rates = float((carer * rate).sum())
+    total = float((carer * rate * (1.0 + uplift / 100.0)).sum())
+    hours = float(carer.sum())
+    mean_rate = at_rates / hours if hours > 0 else 0.0
+    per_hour = total / hours if hours > 0 else 0.0
+    steps = (
+        Step("placed carer-hours [carer-h/week]", hours, "double-handed hours counted twice"),
+        Step("mean contracted rate [GBP/carer-h]", mean_rate, f"{at_rates:,.2f} / {hours:,.2f}"),
+        Step("spend at the rates [GBP/week]", at_rates, "sum of carer-hours x provider rate"),
+        Step(
+            "zones' rate uplift [GBP/week]",
+            total - at_rates,
+            "sum of carer-hours x rate x the zone's rate_uplift_pct / 100",
+        ),
+        Step(
+            "spend at contracted prices [GBP/week]",
+            total,
+            f"{at_rates:,.2f} + {total - at_rates:,.2f}",
+        ),
+        Step(
+            "per carer-hour of contact placed [GBP]",
+            per_hour,
+            f"{total:,.2f} / {hours:,.2f} carer-h",
+        ),
+    )
+    return ContractedSpend(total, total - at_rates, hours, per_hour, steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# A scenario's costs: its baseline beside it, headroom and target wage
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ScenarioCosts:
     """Everything a scenario costs, against its baseline (today's brokerage).
 
-    ``scenario`` and ``baseline`` are blended costs per carer-hour of contact [GBP] at each
-    one's travel and mileage, with the same rural share; ``headroom`` is the pay the travel
+    ``scenario`` and ``baseline`` are the cost build-ups per carer-hour of contact [GBP] at
+    each one's travel and mileage; ``headroom`` is the pay the travel
     saving funds; ``target`` the budget to pay the target wage for the scenario's placed
     carer-hours. The inputs are kept beside them: travel [min per carer-hour of contact] and
     miles [per carer-hour of contact] of scenario and baseline, the carer-hours of contact each
-    places [carer-h/week, double-handed counted twice] and the scenario's rural share (0-1).
+    places [carer-h/week, double-handed counted twice].
     """
 
-    scenario: BlendedCost
-    baseline: BlendedCost
+    scenario: CostBreakdown
+    baseline: CostBreakdown
     headroom: PayHeadroom
     target: WageBudget
     travel_min_per_carer_hour: float
@@ -413,7 +507,6 @@ class ScenarioCosts:
     baseline_miles_per_carer_hour: float
     placed_carer_hours: float
     baseline_placed_carer_hours: float
-    rural_share: float
 
     @property
     def weekly_cost_gbp(self) -> float:
@@ -436,24 +529,21 @@ def scenario_costs(
     carer_hours: np.ndarray,
     placed: np.ndarray,
     baseline_placed: np.ndarray,
-    rural: np.ndarray,
 ) -> ScenarioCosts:
     """Cost a scenario and its baseline in one step.
 
     Arrays have one entry per package: ``carer_hours`` [carer-h/week of contact, double-handed
     counted twice], ``placed`` and ``baseline_placed`` (placed by the scenario, by the
-    baseline), ``rural`` (its zone is rural). The rural share is the scenario's and used for
-    both.
+    baseline).
     """
     t1, m1 = travel_min_per_carer_hour, miles_per_carer_hour
     t0, m0 = baseline_travel_min_per_carer_hour, baseline_miles_per_carer_hour
     hours = np.asarray(carer_hours, dtype=float)
-    share = rural_carer_hour_share(hours, placed, rural)
     placed_h = float(hours[np.asarray(placed, dtype=bool)].sum())
     base_h = float(hours[np.asarray(baseline_placed, dtype=bool)].sum())
     return ScenarioCosts(
-        scenario=blended_cost(costs, t1, m1, share),
-        baseline=blended_cost(costs, t0, m0, share),
+        scenario=cost_per_carer_hour(costs, t1, m1),
+        baseline=cost_per_carer_hour(costs, t0, m0),
         headroom=pay_headroom(costs, t0, m0, t1, m1),
         target=budget_for_target_wage(costs, t1, m1, placed_h),
         travel_min_per_carer_hour=t1,
@@ -462,5 +552,4 @@ def scenario_costs(
         baseline_miles_per_carer_hour=m0,
         placed_carer_hours=placed_h,
         baseline_placed_carer_hours=base_h,
-        rural_share=share,
     )

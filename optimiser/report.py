@@ -144,7 +144,7 @@ def scenario_result(
         assignments=assignments,
         by_provider=by_provider,
         by_zone=by_zone,
-        costing=costs.scenario.lines,
+        costing=costs.scenario.to_frame(),
         headroom=pd.concat([costs.headroom.to_frame(), costs.target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
@@ -497,8 +497,13 @@ def format_side_by_side(table: pd.DataFrame) -> str:
     return "\n\n".join(blocks)
 
 
-def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None) -> bytes:
-    """An Excel workbook for finance teams: summary, costing arithmetic, headroom, tables.
+def finance_workbook(
+    result: ScenarioResult,
+    options: pd.DataFrame | None = None,
+    extra: Mapping[str, pd.DataFrame] | None = None,
+) -> bytes:
+    """An Excel workbook for finance teams: summary, costing arithmetic, headroom, tables;
+    ``extra`` adds sheets by name after the options (e.g. spend at contracted prices).
 
     Text that a spreadsheet would run as a formula is neutralised (``writers.safe_frame``).
     """
@@ -518,6 +523,8 @@ def finance_workbook(result: ScenarioResult, options: pd.DataFrame | None = None
         sheet(result.headroom, "pay headroom")
         if options is not None and not options.empty:
             sheet(options, "options")
+        for name, frame in (extra or {}).items():
+            sheet(frame, name[:31])  # Excel's sheet-name limit
         sheet(result.by_provider, "providers")
         sheet(result.by_zone, "zones")
         sheet(result.unmet, "unmet")

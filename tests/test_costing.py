@@ -1,4 +1,5 @@
-"""Tests for the costing arithmetic: cost per carer-hour, pay headroom, target-wage budget."""
+"""Tests for the costing arithmetic: cost build-up, pay headroom, target-wage budget, pay per
+hour worked and spend at contracted prices."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import pytest
 from optimiser.costing import (
     REAL_LIVING_WAGE_GBP_PER_HOUR,
     WEEKS_PER_YEAR,
-    blended_cost,
     budget_for_target_wage,
+    contracted_spend,
     cost_per_carer_hour,
+    effective_pay,
     pay_headroom,
-    rural_carer_hour_share,
     scenario_costs,
 )
 from optimiser.data.domain import CostModel
@@ -43,14 +44,48 @@ def test_reproduces_the_ukhca_2020_21_breakdown():
     assert frame["item"].iloc[-1] == "total"
 
 
-def test_unpaid_travel_and_rural_uplift():
-    """Unpaid travel drops the travel line; a rural uplift adds its share of the total."""
-    costs = CostModel(travel_paid=False, rural_uplift_pct=10.0)
-    urban = cost_per_carer_hour(costs, 12.0, 3.0)
+def test_unpaid_travel_drops_the_travel_line():
+    """Unpaid travel drops the travel line and says so."""
+    urban = cost_per_carer_hour(CostModel(travel_paid=False), 12.0, 3.0)
     assert urban.items[1].gbp_per_carer_hour == 0.0
     assert urban.items[1].arithmetic == "travel time unpaid"
-    rural = cost_per_carer_hour(costs, 12.0, 3.0, rural=True)
-    assert rural.total_gbp_per_carer_hour == pytest.approx(1.1 * urban.total_gbp_per_carer_hour)
+
+
+def test_unpaid_travel_at_the_living_wage_pays_below_it_per_hour_worked():
+    """The issue's figure: 12.71 with 11.45 min of unpaid travel per contact hour is
+    12.71 / (1 + 11.45/60) = 10.673 per hour worked, below the National Living Wage; paid
+    travel at the same wage is exactly the wage and not below."""
+    unpaid = effective_pay(CostModel(pay_gbp_per_hour=12.71, travel_paid=False), 11.45)
+    assert unpaid.gbp_per_hour_worked == pytest.approx(12.71 / (1 + 11.45 / 60))
+    assert round(unpaid.gbp_per_hour_worked, 2) == 10.67
+    assert unpaid.below_minimum
+    assert unpaid.to_frame()["step"].iloc[-1] == "above (+) or below (-) it [GBP/h]"
+    paid = effective_pay(CostModel(pay_gbp_per_hour=12.71, travel_paid=True), 11.45)
+    assert paid.gbp_per_hour_worked == pytest.approx(12.71) and not paid.below_minimum
+    # 15.20 with unpaid travel of 11.45 min: 15.20 / 1.19083 = 12.764, just above the minimum
+    assert not effective_pay(
+        CostModel(pay_gbp_per_hour=15.20, travel_paid=False), 11.45
+    ).below_minimum
+
+
+def test_contracted_spend_prices_carer_hours_at_rates_with_the_zone_uplift():
+    """Two placed packages: 10 carer-hours (5 contact hours, double-handed) at 25.00 in a
+    10%-uplift zone, and 4 carer-hours (4 contact) at 20.00 with none. Spend at the rates is
+    250 + 80 = 330; the uplift adds 25; per carer-hour of contact 355 / 14 = 25.36."""
+    spend = contracted_spend(np.array([10.0, 4.0]), np.array([25.0, 20.0]), np.array([10.0, 0.0]))
+    assert spend.weekly_gbp == pytest.approx(355.0)
+    assert spend.uplift_weekly_gbp == pytest.approx(25.0)
+    assert spend.per_carer_hour_gbp == pytest.approx(355.0 / 14.0)
+    frame = spend.to_frame().set_index("step")
+    assert frame.loc["mean contracted rate [GBP/carer-h]", "value"] == pytest.approx(330 / 14)
+
+
+def test_the_cost_build_up_has_no_rural_uplift_line():
+    """One rural-uplift idea: the uplift is a contracted price per zone, never a line of the
+    cost build-up (and the cost model has no rural setting left)."""
+    items = [x.item for x in cost_per_carer_hour(CostModel(), 12.0, 3.0).items]
+    assert not any("rural" in item for item in items)
+    assert not hasattr(CostModel(), "rural_uplift_pct")
 
 
 def test_domain_worked_example_of_pay_headroom():
@@ -109,33 +144,10 @@ def test_bad_figures_are_rejected():
         budget_for_target_wage(CostModel(), 10.0, 2.0, 100.0, target_pay_gbp_per_hour=0.0)
 
 
-def test_rural_share_counts_placed_hours_only():
-    """Of 10 placed carer-hours 4 are rural (the unmet rural package's 5 do not count)."""
-    hours = np.array([6.0, 4.0, 5.0])
-    placed = np.array([True, True, False])
-    rural = np.array([False, True, True])
-    assert rural_carer_hour_share(hours, placed, rural) == pytest.approx(0.4)
-    assert rural_carer_hour_share(hours, np.zeros(3, dtype=bool), rural) == 0.0
-
-
-def test_blended_cost_adds_the_rural_uplift_on_the_rural_share():
-    """A 10% uplift on 25% of hours adds a quarter of what a rural hour costs extra."""
-    costs = CostModel(rural_uplift_pct=10.0)
-    urban = cost_per_carer_hour(costs, 12.0, 4.0).total_gbp_per_carer_hour
-    rural = cost_per_carer_hour(costs, 12.0, 4.0, rural=True).total_gbp_per_carer_hour
-    blended = blended_cost(costs, 12.0, 4.0, 0.25)
-    assert blended.total_gbp_per_carer_hour == pytest.approx(urban + 0.25 * (rural - urban))
-    assert blended.lines.iloc[-2]["item"] == "rural uplift (blended)"
-    assert blended.lines.iloc[-1]["gbp_per_carer_hour"] == blended.total_gbp_per_carer_hour
-    plain = blended_cost(costs, 12.0, 4.0, 0.0)
-    assert plain.total_gbp_per_carer_hour == pytest.approx(urban)
-    assert "rural uplift (blended)" not in set(plain.lines["item"])
-
-
 def test_scenario_costs_cost_scenario_and_baseline_in_one_step():
-    """One call gives both blended costs, the headroom and the target-wage budget, consistent
+    """One call gives both cost build-ups, the headroom and the target-wage budget, consistent
     with the single functions at the same figures."""
-    costs = CostModel(rural_uplift_pct=10.0)
+    costs = CostModel()
     out = scenario_costs(
         costs,
         travel_min_per_carer_hour=10.0,
@@ -145,16 +157,15 @@ def test_scenario_costs_cost_scenario_and_baseline_in_one_step():
         carer_hours=np.array([6.0, 4.0, 5.0]),
         placed=np.array([True, True, False]),
         baseline_placed=np.array([True, False, True]),
-        rural=np.array([False, True, True]),
     )
-    assert out.placed_carer_hours == 10.0 and out.rural_share == pytest.approx(0.4)
+    assert out.placed_carer_hours == 10.0
     assert out.baseline_placed_carer_hours == 11.0
     assert out.weekly_cost_gbp == pytest.approx(out.scenario.total_gbp_per_carer_hour * 10.0)
     assert out.baseline_weekly_cost_gbp == pytest.approx(
         out.baseline.total_gbp_per_carer_hour * 11.0
     )
     assert out.scenario.total_gbp_per_carer_hour == pytest.approx(
-        blended_cost(costs, 10.0, 3.0, 0.4).total_gbp_per_carer_hour
+        cost_per_carer_hour(costs, 10.0, 3.0).total_gbp_per_carer_hour
     )
     assert out.baseline.total_gbp_per_carer_hour > out.scenario.total_gbp_per_carer_hour
     assert out.headroom == pay_headroom(costs, 14.0, 5.0, 10.0, 3.0)

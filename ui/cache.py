@@ -179,44 +179,39 @@ def zones_download(area: service.AreaData, table: pd.DataFrame, fmt: str) -> byt
     return _zones_download(area_key(area), zone_table_key(table), fmt, area, table)
 
 
-@st.cache_data(show_spinner="Ranking providers for each package...", max_entries=16)
-def _suggest(
+@st.cache_data(show_spinner="Matching the packages to providers in turn...", max_entries=16)
+def _broker(
     area_id: str,
     scenario_repr: str,
     zone_csv: str,
     packages_digest: str,
-    top_k: int,
     _area: Any,
     _scenario: Any,
     _packages: Any,
     _table: Any,
     _result: Any,
-) -> pd.DataFrame:
-    return service.suggest_providers(
-        _area, _scenario, _packages, result=_result, zone_table=_table, top_k=top_k
-    )
+) -> Any:
+    return service.broker_packages(_area, _scenario, _packages, result=_result, zone_table=_table)
 
 
-def suggest(
+def broker(
     area: service.AreaData,
     scenario: Any,
     packages: Sequence[Any],
     table: pd.DataFrame,
     *,
     packages_digest: str,
-    top_k: int = 3,
-) -> pd.DataFrame:
-    """Ranked provider suggestions per package (cached by the upload's digest).
+) -> Any:
+    """The batch brokered in order within spare capacity (cached by the upload's digest).
 
     Spare capacity is what the scenario's current assignment on ``table`` leaves.
     """
     result = run(area, scenario, table)
-    return _suggest(
+    return _broker(
         area_key(area),
         repr(scenario),
         zone_table_key(table),
         packages_digest,
-        top_k,
         area,
         scenario,
         tuple(packages),
@@ -237,15 +232,23 @@ def cost_options(result: Any, result_id: str, options: Mapping[str, Any]) -> pd.
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _finance_workbook(
-    result_id: str, options_repr: str, _result: Any, _options_table: Any
+    result_id: str, options_repr: str, _result: Any, _options_table: Any, _extra: Any
 ) -> bytes:
-    return service.finance_workbook(_result, _options_table)
+    return service.finance_workbook(_result, _options_table, _extra)
 
 
-def finance_workbook(result: Any, result_id: str, options: Mapping[str, Any]) -> bytes:
-    """The finance workbook (xlsx bytes): the run's costing plus the options table."""
+def finance_workbook(
+    result: Any,
+    result_id: str,
+    options: Mapping[str, Any],
+    extra: Mapping[str, pd.DataFrame] | None = None,
+) -> bytes:
+    """The finance workbook (xlsx bytes): the run's costing, the options table and ``extra``
+    sheets (their content is part of the cache key, with the result id and the options)."""
     table = cost_options(result, result_id, options)
-    return _finance_workbook(result_id, repr(sorted(options.items())), result, table)
+    sheets = {name: frame.to_csv(index=False) for name, frame in (extra or {}).items()}
+    key = repr((sorted(options.items()), sorted(sheets.items())))
+    return _finance_workbook(result_id, key, result, table, dict(extra or {}))
 
 
 def digest(data: bytes) -> str:

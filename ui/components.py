@@ -14,9 +14,9 @@ import pydeck as pdk
 import streamlit as st
 
 from optimiser import service
-from optimiser.errors import HomecareError, InputError
+from optimiser.errors import HomecareError, InfeasibleError, InputError, SolverError
 from ui import cache
-from ui.state import AppState
+from ui.state import AppState, zone_table_key
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
 AREAS_LAYER = "areas"
@@ -82,30 +82,127 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+#: KPIs measured in unmet or placed hours: their changes are compared with the unmet stage's
+#: gap (in hours), so an edit's change smaller than the gap is marked as within tolerance.
+_HOURS_KPIS = frozenset({"unmet_hours", "placed_hours"})
+WITHIN_TOLERANCE = "within solver tolerance"
+
+
+def kpi_delta(
+    kpi: Kpi, value: float, before: float, quality: service.SolveQuality | None = None
+) -> tuple[str, bool]:
+    """The change shown under a metric, and whether it is within solver tolerance (an hours
+    KPI whose change is smaller than what the unmet stage's gap leaves open)."""
+    delta = kpi.fmt.format(value - before)
+    if value - before >= 0:
+        delta = "+" + delta
+    delta = delta.replace("+-", "-").replace("£-", "-£")
+    tolerance = (
+        kpi.key in _HOURS_KPIS
+        and value != before
+        and quality is not None
+        and quality.within_tolerance(value - before)
+    )
+    return (f"{delta} ({WITHIN_TOLERANCE})" if tolerance else delta), tolerance
+
+
 def kpi_row(
     summary: Mapping[str, Any],
     previous: Mapping[str, Any] | None = None,
     kpis: Sequence[Kpi] = ZONE_KPIS,
+    *,
+    confirm: bool = True,
 ) -> None:
-    """One ``st.metric`` per KPI, with the change against ``previous`` as its delta."""
+    """One ``st.metric`` per KPI, with the change against ``previous`` as its delta, then how
+    sure the figures are (quick estimate or full solve) and, for a quick estimate, the
+    "confirm with a full solve" button (``confirm``)."""
+    quality = service.solve_quality(summary)
+    wider = service.solve_quality(previous) if previous is not None else None
+    if wider is not None and (wider.unmet_tolerance_hours or 0) > (
+        quality.unmet_tolerance_hours or 0
+    ):
+        quality = wider  # either run's gap may hide the change
     columns = st.columns(len(kpis))
     for column, kpi in zip(columns, kpis, strict=True):
         value = _number(summary.get(kpi.key))
         shown = "n/a" if value is None else kpi.fmt.format(value)
-        delta = None
+        delta, noise = None, False
         if previous is not None and value is not None:
             before = _number(previous.get(kpi.key))
             if before is not None:
-                delta = kpi.fmt.format(value - before)
-                if value - before >= 0:
-                    delta = "+" + delta
-                delta = delta.replace("+-", "-").replace("£-", "-£")
-        column.metric(
-            kpi.label,
-            shown,
-            delta=delta,
-            delta_color="inverse" if kpi.lower_is_better else "normal",
+                delta, noise = kpi_delta(kpi, value, before, quality)
+        colour = "off" if noise else ("inverse" if kpi.lower_is_better else "normal")
+        column.metric(kpi.label, shown, delta=delta, delta_color=colour)
+    solve_note(summary)
+    if confirm and service.solve_quality(summary).quick:
+        from ui.state import get_state
+
+        state = get_state()
+        full_solve_panel(cache.demo_area(), state.zone_table, str(summary.get("scenario")))
+
+
+def solve_note(summary: Mapping[str, Any]) -> None:
+    """How sure the figures are, under them: "quick estimate: budget X, gap Y%" and what the
+    gap means in unmet hours; a warning when the wall-clock cap, not the budget, ended a stage."""
+    quality = service.solve_quality(summary)
+    text = quality.label().capitalize() + "."
+    if quality.quick:
+        text += (
+            " The web app re-solves each edit on a short, repeatable solver budget; the "
+            "command line's full solve can differ."
         )
+    if quality.unmet_tolerance_hours:
+        text += (
+            f" The unmet stage's gap leaves about {quality.unmet_tolerance_hours:,.1f} h/week of"
+            f" unmet hours open: a change smaller than that is marked '{WITHIN_TOLERANCE}'."
+        )
+    if quality.wall_cap_hit:
+        text += " The wall-clock cap ended a stage, so these figures depend on machine load."
+    st.caption(text)
+
+
+def full_solve_key(rule: str, table: pd.DataFrame) -> str:
+    """The key a full solve is kept under: the rule and the zone table's content."""
+    return f"{rule}|{zone_table_key(table)}"
+
+
+def full_solve_panel(area: service.AreaData, table: pd.DataFrame, rule: str) -> Any:
+    """The "confirm with a full solve" button: runs the command line's budget for the current
+    zones with a progress bar, keeps the result for this session and shows its figures beside
+    the quick ones. Returns the full result for these zones, or ``None`` before it has run."""
+    from ui.state import get_state
+
+    state = get_state()
+    key = full_solve_key(rule, table)
+    result = state.full_solve(key)
+    if result is None:
+        clicked = st.button(
+            "Confirm with a full solve",
+            key=f"full_solve_{rule}",
+            help="Re-solve the current zones with the command line's solver budget "
+            "(about half a minute, longer on a busy machine).",
+        )
+        if not clicked:
+            return None
+        scenario = cache.scenario(rule, interactive=False)
+        bar = st.progress(0.0, text="Full solve: building the model")
+
+        def report(fraction: float, message: str) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Full solve: {message}")
+
+        with stop_on_error("The full solve"):
+            result = service.run_scenario(area, scenario, zone_table=table, progress=report)
+        bar.empty()
+        state.keep_full_solve(key, result)
+    s = result.summary
+    st.caption(
+        f"Confirmed by a {service.solve_quality(s).label()}: unmet {s['unmet_hours']:,.2f} h/week, "
+        f"placed {s['placed_hours']:,.2f} h/week, travel "
+        f"{s['travel_min_per_carer_hour']:,.2f} min per carer-hour of contact, cost "
+        f"£{s['cost_gbp_per_carer_hour']:,.2f} per carer-hour of contact, room for pay rise "
+        f"£{s['pay_headroom_per_hour']:,.2f} /h."
+    )
+    return result
 
 
 def zone_legend(zone_names: Mapping[str, str]) -> None:
@@ -155,12 +252,23 @@ def stop_on_error(what: str) -> Iterator[None]:
     try:
         yield
     except HomecareError as err:
-        st.error(f"{what} did not succeed: {type(err).__name__}.")
+        st.error(f"{what} did not succeed: {_plain_kind(err)}.")
         if isinstance(err, InputError) and err.problems:
             problems_list(err.problems)
         else:
             st.code(str(err), language=None)
         st.stop()
+
+
+def _plain_kind(err: HomecareError) -> str:
+    """What went wrong in plain words (never a Python class name)."""
+    if isinstance(err, InputError):
+        return "the input has problems, listed below"
+    if isinstance(err, InfeasibleError):
+        return "no assignment can meet the rules"
+    if isinstance(err, SolverError):
+        return "the solver could not finish"
+    return "see the message below"
 
 
 def page_area(state: AppState) -> tuple[service.AreaData, pd.DataFrame]:

@@ -18,6 +18,10 @@ _PREVIOUS_RUN = "hc_previous_run"  # _RunRecord | None: the run before it (for m
 _SAVED = "hc_saved"  # dict[str, SavedScenario]: scenarios saved for the Scenarios page
 _PROPOSAL = "hc_proposal"  # DesignProposal | None: the last zone design proposed (Zones page)
 _MESSAGE = "hc_message"  # str: one-shot notice shown after a rerun (e.g. "moved E01...")
+_FULL = "hc_full_solves"  # dict[str, ScenarioResult]: full solves by "rule|zone table CSV"
+
+#: How many full solves a session keeps (the latest ones; each is one zone table and rule).
+FULL_SOLVES_KEPT = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +150,18 @@ class AppState:
     @proposal.setter
     def proposal(self, value: Any) -> None:
         self._store[_PROPOSAL] = value
+
+    # --- full solves (the CLI's budget), confirming the quick figures ---------------------------
+    def full_solve(self, key: str) -> Any:
+        """The full solve's result for ``key`` ("rule|zone table CSV"), or ``None``."""
+        return dict(self._store.get(_FULL, {})).get(key)
+
+    def keep_full_solve(self, key: str, result: Any) -> None:
+        """Keep a full solve's result (the latest ``FULL_SOLVES_KEPT`` are kept)."""
+        kept = dict(self._store.get(_FULL, {}))
+        kept.pop(key, None)
+        kept[key] = result
+        self._store[_FULL] = dict(list(kept.items())[-FULL_SOLVES_KEPT:])
 
     # --- one-shot messages --------------------------------------------------------------------
     def flash(self, message: str) -> None:

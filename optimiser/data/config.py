@@ -364,6 +364,9 @@ _INPUT_KEYS = (
     "area_code_field",
 )
 _COST_KEYS = tuple(f.name for f in fields(CostModel))
+#: A former cost key: a zero is accepted silently (old configs), any other value is refused with
+#: where the rural uplift lives now (the zones' ``rate_uplift_pct``).
+_RETIRED_COST_KEY = "rural_uplift_pct"
 
 #: The [inputs] keys an own-data config (``demo = false``) must give, and what each names.
 OWN_DATA_KEYS: dict[str, str] = {
@@ -463,7 +466,14 @@ def _from_dict(doc: dict[str, Any], base: Path, source: str, check: bool) -> Sce
         if w is not None:
             weights[p] = w
 
-    ct = r.table(doc, "costs", _COST_KEYS)
+    ct = dict(r.table(doc, "costs", (*_COST_KEYS, _RETIRED_COST_KEY)))
+    # The one rural uplift is the zones' rate uplift: an old config's zero is dropped quietly.
+    if _RETIRED_COST_KEY in ct and ct.pop(_RETIRED_COST_KEY) not in (0, 0.0):
+        r.add(
+            f"costs.{_RETIRED_COST_KEY}",
+            "the rural uplift is no longer a cost setting: set rate_uplift_pct per zone in "
+            "the zone table (a contracted price, also used by the assignment's cost)",
+        )
     cost_kwargs: dict[str, Any] = {}
     for f in fields(CostModel):
         kind = bool if f.type in ("bool", bool) else float

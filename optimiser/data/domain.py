@@ -336,7 +336,8 @@ class CostModel:
 
     The defaults equal ``configs/costs_2026.toml``, where each value has its source and year
     (NLW April 2026; on-costs derived from the UKHCA 2020/21 breakdown; HMRC mileage; Homecare
-    Association 2025/26 business costs less surplus); finance teams replace them.
+    Association 2025/26 business costs less surplus); finance teams replace them. There is no
+    rural uplift here: it is a contracted price per zone (``Zone.rate_uplift_pct``).
     """
 
     pay_gbp_per_hour: float = 12.71
@@ -346,7 +347,6 @@ class CostModel:
     training_gbp_per_hour: float = 0.0
     overheads_gbp_per_hour: float = 8.47
     margin_rate: float = 0.03
-    rural_uplift_pct: float = 0.0
 
     def __post_init__(self) -> None:
         _check(self.pay_gbp_per_hour > 0, "CostModel", "-", "pay_gbp_per_hour", "must be > 0")

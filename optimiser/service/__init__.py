@@ -13,7 +13,8 @@ needs and returns immutable records or tables. One module per job:
 - ``zone_edit``: a zone edit re-evaluated incrementally (only the touched zones re-solved)
 - ``brokerage``: providers suggested for new packages, package uploads
 - ``design``: zone design proposals (units, design, the pipeline's figures side by side)
-- ``finance``: costing options for a result
+- ``finance``: costing options for a result, their arithmetic, contracted spend, pay
+- ``solve_quality``: whether a run's figures are a quick estimate, and its solver gap
 - ``provenance``: input digests and versions recorded with every result
 - ``progress``: the progress callback type
 
@@ -48,7 +49,12 @@ from optimiser.service.areas import (
     travel_between,
     travel_estimate_params,
 )
-from optimiser.service.brokerage import matches_download, read_packages_upload, suggest_providers
+from optimiser.service.brokerage import (
+    broker_packages,
+    capacity_after,
+    matches_download,
+    read_packages_upload,
+)
 from optimiser.service.design import (
     DesignProposal,
     DesignRules,
@@ -60,7 +66,14 @@ from optimiser.service.design import (
     write_design,
 )
 from optimiser.service.equity import MAP_MEASURES, area_facts, area_values, compare_view_folders
-from optimiser.service.finance import cost_options
+from optimiser.service.finance import (
+    NATIONAL_LIVING_WAGE_GBP_PER_HOUR,
+    OptionArithmetic,
+    contracted_spend,
+    cost_options,
+    option_arithmetic,
+    provider_pay,
+)
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
@@ -73,6 +86,7 @@ from optimiser.service.scenarios import (
     run_demo,
     run_scenario,
 )
+from optimiser.service.solve_quality import SolveQuality, solve_quality
 from optimiser.service.zone_edit import run_zone_edit, touched_zones
 from optimiser.service.zone_table import move_area, zones_from_table
 from optimiser.service.zones import read_zones_upload, zone_polygons, zones_download
@@ -83,17 +97,22 @@ __all__ = [
     "INTERACTIVE_DETERMINISTIC_TIME",
     "INTERACTIVE_TIME_LIMIT_S",
     "MAP_MEASURES",
+    "NATIONAL_LIVING_WAGE_GBP_PER_HOUR",
     "ONS_ATTRIBUTION",
     "AreaData",
     "DesignProposal",
     "DesignRules",
     "DesignSettings",
+    "OptionArithmetic",
     "Progress",
+    "SolveQuality",
     "area_facts",
     "area_for_config",
     "area_values",
     "baseline_scenario",
+    "broker_packages",
     "build_area",
+    "capacity_after",
     "check_demo_out",
     "check_result_dir",
     "compare",
@@ -101,6 +120,7 @@ __all__ = [
     "compare_folders",
     "compare_market",
     "compare_view_folders",
+    "contracted_spend",
     "cost_options",
     "default_network_path",
     "demo_scenario",
@@ -118,14 +138,16 @@ __all__ = [
     "move_area",
     "network_settings",
     "network_summary",
+    "option_arithmetic",
     "propose_zones",
+    "provider_pay",
     "read_packages_upload",
     "read_zones_upload",
     "run_config",
     "run_demo",
     "run_scenario",
     "run_zone_edit",
-    "suggest_providers",
+    "solve_quality",
     "touched_zones",
     "travel_between",
     "travel_estimate_params",

@@ -297,3 +297,12 @@ def test_documented_minimal_own_data_config_loads(tmp_path: Path) -> None:
         found = _problems(without, tmp_path)
         assert found == [(f"inputs.{key}", found[0][1])]
         assert "required when demo = false" in found[0][1]
+
+
+def test_a_rural_uplift_in_costs_points_to_the_zone_table(tmp_path: Path) -> None:
+    """The one rural uplift is the zones' rate_uplift_pct: an old config's zero still loads,
+    any other value is refused with where the uplift is set now."""
+    assert scenario_from_toml(MINIMAL + "[costs]\nrural_uplift_pct = 0.0\n", base_dir=tmp_path)
+    found = _problems(MINIMAL + "[costs]\nrural_uplift_pct = 10.0\n", tmp_path)
+    assert len(found) == 1 and found[0][0] == "costs.rural_uplift_pct"
+    assert "rate_uplift_pct per zone in the zone table" in found[0][1]

@@ -127,13 +127,25 @@ def test_zones_round_trip_through_geojson(area) -> None:
     )
 
 
-def test_brokerage_suggests_ranked_providers_for_new_packages(area, zoned) -> None:
-    """Three new packages get top-3 suggestions each, with a reason per line."""
-    new = [dataclasses.replace(p, package_id=f"NEW{i}") for i, p in enumerate(area.packages[:3])]
-    table = service.suggest_providers(area, _scenario("zoned"), new, result=zoned, top_k=3)
-    assert len(table) == 9
-    assert set(table["package_id"]) == {"NEW0", "NEW1", "NEW2"}
-    assert (table["reason"].str.len() > 0).all()
+def test_brokerage_matches_a_batch_within_spare_capacity_travel_included(area, zoned) -> None:
+    """A batch of copies of today's packages, plus one home outside the area: the outside home
+    gets its own message and the rest are matched; no provider is given more than the spare
+    carer-hours the run leaves, counting each package's care plus its carers' travel."""
+    new = [dataclasses.replace(p, package_id=f"NEW{i}") for i, p in enumerate(area.packages[:6])]
+    away = dataclasses.replace(area.packages[0], package_id="AWAY", lat=52.766, lon=-0.886)
+    batch = service.broker_packages(area, _scenario("zoned"), [*new, away], result=zoned)
+    d = batch.decisions.set_index("package_id")
+    assert list(batch.decisions["package_id"]) == [*(p.package_id for p in new), "AWAY"]
+    assert d.loc["AWAY", "status"] == "outside the area"
+    assert "outside" in d.loc["AWAY", "reason"] and "nearest road" not in d.loc["AWAY", "reason"]
+    assert set(d["status"]) <= {"matched", "no provider has room: waiting list", "outside the area"}
+    matched = d[d["status"] == "matched"]
+    assert (matched["needed_carer_hours"] > matched["carer_hours"]).all()  # travel counted
+    spare = batch.spare.set_index("provider_id")
+    taken = matched.groupby("suggested_provider_id")["needed_carer_hours"].sum()
+    for provider_id, hours in taken.items():
+        assert hours <= spare.loc[provider_id, "spare_before_batch"] + 0.01
+    assert set(batch.suggestions(3)["package_id"]) == {p.package_id for p in new}
 
 
 def test_bad_upload_names_row_and_field() -> None:

@@ -143,8 +143,9 @@ def test_brokerage_bad_upload_shows_every_problem_inline(app: AppTest) -> None:
 
 
 def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> None:
-    """Valid packages get up to three ranked providers each, with a reason, a decisions table
-    to accept or override, and a matches download."""
+    """Valid packages get every provider ranked with a reason, the spare hours at their turn
+    and the carers' travel; a decisions table to accept or override (pre-filled only with a
+    provider that has room) and a matches download."""
     app.switch_page("views/brokerage.py").run()
     good = (GOOD / "packages.csv").read_bytes()
     app.file_uploader(key="brokerage_upload").set_value(("new.csv", good, "text/csv")).run()
@@ -153,26 +154,94 @@ def test_brokerage_good_upload_ranks_providers_with_reasons(app: AppTest) -> Non
     assert set(ranked["package_id"]) == {"PK001", "PK002", "PK003", "PK004"}
     assert ranked["rank"].max() <= 3
     assert ranked["reason"].astype(str).str.len().min() > 0
+    assert {"spare_carer_hours", "travel_carer_hours", "needed_carer_hours"} <= set(ranked)
+    assert (ranked["needed_carer_hours"] > 0).all()
     decisions = _table_with(app, "choice")
     assert list(decisions["package_id"]) == ["PK001", "PK002", "PK003", "PK004"]
     assert (decisions["choice"] == decisions["suggested"]).all()  # accepted until overridden
+    prefilled = decisions[decisions["choice"] != "(waiting list)"]
+    assert (prefilled["status"] == "matched").all()  # never a provider without room
     assert app.get("download_button")
 
 
-def test_finance_pay_rate_changes_the_options_table(app: AppTest) -> None:
-    """The finance page costs three options; raising pay raises 'your option's cost per
-    carer-hour of contact and leaves the configured rates alone."""
+def test_brokerage_batch_with_a_home_outside_the_area(app: AppTest) -> None:
+    """A week's batch with one home outside Rutland: that row says "outside the area" (not a
+    road distance, no Python class name), the other five are matched or waiting, and the
+    summary line counts what happened. Typing an override that overfills a provider shows
+    its spare hours going below zero and an error naming it."""
+    app.switch_page("views/brokerage.py").run()
+    week = (GOOD / "brokerage_week.csv").read_bytes()
+    app.file_uploader(key="brokerage_upload").set_value(("week.csv", week, "text/csv")).run()
+    assert not app.exception, app.exception
+    assert not app.error
+    warnings = [w.value for w in app.warning]
+    assert any("NW06: outside the area" in w for w in warnings), warnings
+    assert not any("nearest road" in w or "Error" in w for w in warnings)
+    decisions = _table_with(app, "choice").set_index("package_id")
+    assert decisions.loc["NW06", "status"] == "outside the area"
+    statuses = set(decisions.drop(index="NW06")["status"])
+    assert statuses <= {"matched", "no provider has room: waiting list"}
+    n_matched = int((decisions["status"] == "matched").sum())
+    line = next(m.value for m in app.markdown if m.value.startswith("6 package(s)"))
+    assert f"{n_matched} matched to a provider (0 by your override)" in line
+    assert "1 not located" in line and "0 provider(s) over capacity" in line
+    capacity = _table_with(app, "spare_after_choices")
+    assert not capacity["over_capacity"].any()
+
+
+def test_finance_typed_pay_changes_the_options_and_the_arithmetic(app: AppTest) -> None:
+    """The finance page costs three options; typing a higher pay raises 'your option's cost
+    build-up and leaves the configured rates alone; the arithmetic shown follows the user's
+    option; spend at contracted prices stands beside it; the unpaid-travel option is flagged
+    below the National Living Wage."""
     app.switch_page("views/finance.py").run()
     assert not app.exception, app.exception
     table = _table_with(app, "option").set_index("option")
     assert len(table) == 3
     base_cost = table.loc["configured rates", "cost_gbp_per_carer_hour"]
-    pay = app.slider(key="fin_pay")
-    pay.set_value(round(pay.value + 1.0, 2)).run()
+    assert bool(table.loc["yours, travel unpaid", "below_national_living_wage"])
+    assert any("below the National Living Wage" in w.value for w in app.warning)
+    labels = [m.label for m in app.metric]
+    assert "Spend a week (contracted prices)" in labels
+    pay = app.number_input(key="fin_pay")
+    pay.set_value(15.0).run()
     raised = _table_with(app, "option").set_index("option")
     assert raised.loc["your option", "cost_gbp_per_carer_hour"] > base_cost
     assert raised.loc["configured rates", "cost_gbp_per_carer_hour"] == base_cost
+    build_up = _table_with(app, "gbp_per_carer_hour").set_index("item")
+    assert build_up.loc["care worker pay, contact", "gbp_per_carer_hour"] == 15.0
     assert app.get("download_button")
+
+
+def test_quick_figures_are_labelled_and_a_full_solve_confirms_them(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Zones page says its figures are a quick estimate (budget and gap) and offers a full
+    solve; on the finance page the button runs the full budget (made small here, to keep the
+    test short) and the page then works on the full solve's figures."""
+    import dataclasses
+
+    from ui import cache
+
+    captions = _captions(app)
+    assert "Quick estimate: budget 0.1, gap" in captions
+    assert app.button(key="full_solve_zoned").label == "Confirm with a full solve"
+    real = cache.scenario
+
+    def smaller_full(rule: str, *, interactive: bool = True):
+        scenario = real(rule, interactive=interactive)
+        if interactive:
+            return scenario
+        solver = dataclasses.replace(scenario.solver, max_deterministic_time=0.5, workers=1)
+        return dataclasses.replace(scenario, solver=solver)
+
+    monkeypatch.setattr(cache, "scenario", smaller_full)
+    app.switch_page("views/finance.py").run()
+    app.button(key="full_solve_zoned").click().run()
+    assert not app.exception, app.exception
+    captions = _captions(app)
+    assert "Confirmed by a full solve: budget 0.5" in captions
+    assert "The figures below are from the full solve." in captions
 
 
 def test_scenarios_page_compares_spot_and_zoned(app: AppTest) -> None:

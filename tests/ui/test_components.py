@@ -117,12 +117,17 @@ def _page_that_hits_an_infeasible_model() -> None:
 
 
 def test_project_errors_show_on_the_page_not_as_a_traceback() -> None:
-    """An error from the service is shown as a message with its text, and the page stops."""
+    """An error from the service is shown as a plain-English message with its text (never a
+    Python class name), and the page stops."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(_page_that_hits_an_infeasible_model, default_timeout=30).run()
     assert not at.exception
-    assert "Running the scenario did not succeed: InfeasibleError." in at.error[0].value
+    assert (
+        "Running the scenario did not succeed: no assignment can meet the rules."
+        in at.error[0].value
+    )
+    assert "Error" not in at.error[0].value
     assert "PRV-B" in at.code[0].value
     assert not [m for m in at.markdown if "not reached" in m.value]
 
@@ -139,3 +144,25 @@ def test_simplified_roads_keep_small_networks_and_thin_large_ones_by_class() -> 
     assert components.simplified_roads(network, max_paths=6) is network
     thin = components.simplified_roads(network, max_paths=3)
     assert list(thin["highway"]) == ["motorway", "primary", "primary_link"]
+
+
+def test_a_change_smaller_than_the_gap_is_marked_within_solver_tolerance() -> None:
+    """With a 10% unmet-stage gap on 180 unmet hours (about 18 h open), an edit that moves
+    unmet hours by 3.5 h is marked within solver tolerance; 25 h is not; a travel change is
+    never marked (the unmet stage's gap says nothing about it)."""
+    from optimiser import service
+
+    summary = {
+        "solver": {"max_deterministic_time": 0.1, "workers": 1},
+        "unmet_stage_gap_pct": 10.0,
+        "unmet_hours": 180.0,
+    }
+    quality = service.solve_quality(summary)
+    assert quality.quick and quality.label() == "quick estimate: budget 0.1, gap 10.0%"
+    unmet, travel = components.ZONE_KPIS[0], components.ZONE_KPIS[2]
+    text, noise = components.kpi_delta(unmet, 180.0, 183.5, quality)
+    assert noise and text == "-3.5 h (within solver tolerance)"
+    assert components.kpi_delta(unmet, 180.0, 205.0, quality) == ("-25.0 h", False)
+    assert components.kpi_delta(travel, 11.0, 11.5, quality)[1] is False
+    full = service.solve_quality({**summary, "solver": {"max_deterministic_time": 4.0}})
+    assert not full.quick and full.label().startswith("full solve")

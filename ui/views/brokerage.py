@@ -1,4 +1,4 @@
-"""Brokerage page (brokers): upload new packages, see ranked providers, accept or override."""
+"""Brokerage page (brokers): upload new packages, match them in turn within capacity, override."""
 
 from __future__ import annotations
 
@@ -6,19 +6,24 @@ import pandas as pd
 import streamlit as st
 
 from optimiser import service
+from optimiser.service.brokerage import NO_ROOM, NOT_LOCATED
 from ui import cache, components, uploads
 from ui.state import get_state
 
-NO_PROVIDER = "(no provider yet)"
+WAITING = "(waiting list)"
 
 state = get_state()
 area, table = components.page_area(state)
 
 st.title("Brokerage")
 st.caption(
-    "Upload this week's new packages (CSV or Excel). Each package gets up to three providers, "
-    "ranked, with the reason: capacity left, travel from the office, skills, zone. Accept the "
-    "first suggestion or pick another, then download the matches."
+    "Upload this week's new packages (CSV or Excel). They are matched in turn, as a brokerage "
+    "team works down its list: hospital discharges first, then the longest wait. Each takes "
+    "the best provider that may serve it and still has room, and that provider's spare hours "
+    "fall by what the package needs: its carer-hours (double-handed calls twice) plus the "
+    "carers' travel to the visits, the same measure as the providers' capacity. A package no "
+    "provider has room for goes to the waiting list. Accept the suggestions or override them, "
+    "then download the matches."
 )
 
 rule = st.radio("Zone rule", options=["zoned", "spot"], horizontal=True, key="brokerage_rule")
@@ -40,61 +45,159 @@ if not read.ok or read.value is None:
     st.stop()
 
 packages = read.value
+digest = cache.digest(data)
 st.success(f"{upload.name}: {len(packages)} package(s) read.")
 with components.stop_on_error(f"Matching the packages in {upload.name}"):
-    ranked = cache.suggest(
-        area, cache.scenario(rule), packages, table, packages_digest=cache.digest(data), top_k=3
-    )
+    batch = cache.broker(area, cache.scenario(rule), packages, table, packages_digest=digest)
+    components.solve_note(cache.run(area, cache.scenario(rule), table).summary)
 
-st.subheader("Suggestions")
-st.dataframe(ranked, hide_index=True, key="brokerage_ranked")
+decisions = batch.decisions
+for row in decisions[decisions["status"].isin(NOT_LOCATED)].itertuples():
+    st.warning(f"{row.package_id}: {row.status}. {row.reason[:1].upper()}{row.reason[1:]}.")
 
 names = {p.provider_id: p.name for p in area.providers}
-labels = [NO_PROVIDER, *(f"{names[pid]} ({pid})" for pid in sorted(names))]
-first = ranked[ranked["rank"] == 1].set_index("package_id")
-decisions = [
+label_of = {pid: f"{names[pid]} ({pid})" for pid in sorted(names)}
+id_of = {label: pid for pid, label in label_of.items()}
+rows = [
     {
-        "package_id": p.package_id,
-        "weekly_hours": p.weekly_hours,
-        "suggested": (
-            f"{names.get(first.at[p.package_id, 'provider_id'], '')} "
-            f"({first.at[p.package_id, 'provider_id']})"
-            if p.package_id in first.index
-            else NO_PROVIDER
-        ),
-        "reason": str(first.at[p.package_id, "reason"]) if p.package_id in first.index else "",
+        "package_id": r.package_id,
+        "turn": r.turn,
+        "priority": r.priority.replace("_", " "),
+        "days_waiting": r.days_waiting,
+        "weekly_hours": r.weekly_hours,
+        "needed_carer_hours": r.needed_carer_hours,
+        "status": r.status,
+        "suggested": label_of.get(r.suggested_provider_id, WAITING),
+        "reason": r.reason,
     }
-    for p in packages
+    for r in decisions.itertuples(index=False)
 ]
-for row in decisions:
+for row in rows:
     row["choice"] = row["suggested"]
 
 st.subheader("Decisions")
+st.caption(
+    "One row per package, in the order of your file; 'turn' is its place in the matching "
+    "order. A package is pre-filled only with a provider that has room for it."
+)
 edited = st.data_editor(
-    decisions,
+    rows,
     hide_index=True,
-    key="brokerage_decisions",
-    disabled=["package_id", "weekly_hours", "suggested", "reason"],
+    key=f"brokerage_decisions_{rule}_{digest[:12]}",
+    disabled=[c for c in rows[0] if c != "choice"],
+    column_order=[
+        "package_id",
+        "choice",
+        *(c for c in rows[0] if c not in ("package_id", "choice")),
+    ],
     column_config={
+        "package_id": st.column_config.TextColumn("Package"),
         "choice": st.column_config.SelectboxColumn(
-            "Provider chosen", options=labels, required=True, help="Accept or override"
+            "Provider chosen",
+            options=[WAITING, *label_of.values()],
+            required=True,
+            help="Accept the suggestion or override it (see the options below)",
         ),
-        "weekly_hours": st.column_config.NumberColumn("Hours / week", format="%.2f"),
+        "turn": st.column_config.NumberColumn("Turn", format="%d"),
+        "priority": st.column_config.TextColumn("Priority"),
+        "days_waiting": st.column_config.NumberColumn("Days waiting", format="%d"),
+        "weekly_hours": st.column_config.NumberColumn("Contact h / week", format="%.2f"),
+        "needed_carer_hours": st.column_config.NumberColumn(
+            "Needed carer-h / week (incl. travel)", format="%.2f"
+        ),
+        "status": st.column_config.TextColumn("Status"),
+        "suggested": st.column_config.TextColumn("Suggested"),
+        "reason": st.column_config.TextColumn("Why", width="large"),
     },
 )
-label_to_id = {f"{names[pid]} ({pid})": pid for pid in names}
+
+st.subheader("Providers for each package (to override)")
+every = st.toggle("Show every provider, not only the best three", key="brokerage_every")
+options = batch.options if every else batch.suggestions(3)
+st.dataframe(
+    options,
+    hide_index=True,
+    key="brokerage_ranked",
+    column_config={
+        "package_id": st.column_config.TextColumn("Package"),
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "provider_id": st.column_config.TextColumn("Provider id"),
+        "provider_name": st.column_config.TextColumn("Provider"),
+        "travel_min": st.column_config.NumberColumn("Office to home [min]", format="%.1f"),
+        "travel_carer_hours": st.column_config.NumberColumn(
+            "Carers' travel [carer-h / week]", format="%.2f"
+        ),
+        "needed_carer_hours": st.column_config.NumberColumn(
+            "Needed incl. travel [carer-h / week]", format="%.2f"
+        ),
+        "spare_carer_hours": st.column_config.NumberColumn(
+            "Spare at its turn [carer-h / week]", format="%.1f"
+        ),
+        "has_room": st.column_config.CheckboxColumn("Room"),
+        "suggested": st.column_config.CheckboxColumn("Suggested"),
+        "reason": st.column_config.TextColumn("Why", width="large"),
+    },
+)
+
+choices = {
+    row["package_id"]: id_of.get(row["choice"], "")
+    for row in edited
+    if row["status"] not in NOT_LOCATED
+}
+after = service.capacity_after(batch, choices)
+st.subheader("Spare capacity after your choices")
+st.dataframe(
+    after,
+    hide_index=True,
+    key="brokerage_capacity",
+    column_config={
+        "provider_id": st.column_config.TextColumn("Provider id"),
+        "provider_name": st.column_config.TextColumn("Provider"),
+        "spare_before_batch": st.column_config.NumberColumn(
+            "Spare before the batch [carer-h / week]", format="%.1f"
+        ),
+        "chosen_carer_hours": st.column_config.NumberColumn(
+            "Taken by your choices [carer-h / week]", format="%.1f"
+        ),
+        "spare_after_choices": st.column_config.NumberColumn(
+            "Spare after [carer-h / week]", format="%.1f"
+        ),
+        "over_capacity": st.column_config.CheckboxColumn("Over capacity"),
+    },
+)
+over = after[after["over_capacity"]]
+for row in over.itertuples(index=False):
+    st.error(
+        f"{row.provider_name} ({row.provider_id}) would be {-row.spare_after_choices:.1f} "
+        "carer-hours a week over its capacity with your choices."
+    )
+
+status = {row["package_id"]: row["status"] for row in edited}
 matches = pd.DataFrame(
     {
         "package_id": [row["package_id"] for row in edited],
-        "provider_id": [label_to_id.get(row["choice"], "") for row in edited],
-        "provider_name": [names.get(label_to_id.get(row["choice"], ""), "") for row in edited],
-        "suggested_provider_id": [label_to_id.get(row["suggested"], "") for row in edited],
+        "provider_id": [choices.get(row["package_id"], "") for row in edited],
+        "provider_name": [names.get(choices.get(row["package_id"], ""), "") for row in edited],
+        "suggested_provider_id": [id_of.get(row["suggested"], "") for row in edited],
         "overridden": [row["choice"] != row["suggested"] for row in edited],
     }
 )
+matches["status"] = [
+    status[p] if status[p] in NOT_LOCATED else ("matched" if pid else "waiting list")
+    for p, pid in zip(matches["package_id"], matches["provider_id"], strict=True)
+]
+located = ~matches["status"].isin(NOT_LOCATED)
+n_matched = int((matches["status"] == "matched").sum())
+n_waiting = int((matches["status"] == "waiting list").sum())
+n_no_room = int(
+    ((matches["status"] == "waiting list") & (matches["package_id"].map(status) == NO_ROOM)).sum()
+)
 st.write(
-    f"{len(matches)} package(s); {int(matches['overridden'].sum())} suggestion(s) overridden; "
-    f"{int((matches['provider_id'] == '').sum())} without a provider."
+    f"{len(matches)} package(s): {n_matched} matched to a provider "
+    f"({int((matches['overridden'] & located).sum())} by your override); {n_waiting} on the "
+    f"waiting list ({n_no_room} because no provider has room); "
+    f"{int((~located).sum())} not located (outside the area or too far from a road); "
+    f"{len(over)} provider(s) over capacity."
 )
 st.download_button(
     "Download matches (CSV)",
