@@ -33,6 +33,7 @@ from optimiser.parallel import Runner
 from optimiser.result import ScenarioResult
 from optimiser.service import provenance
 from optimiser.service.areas import AreaData, area_for_config
+from optimiser.service.comparison import compare_with_baselines, folder_labels
 from optimiser.service.equity import area_facts
 from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zones import rezoned
@@ -318,7 +319,12 @@ def check_demo_out(out: Path) -> None:
 
 
 def compare_folders(dirs: Sequence[Path]) -> pd.DataFrame:
-    """Comparison of result folders written earlier (``homecare compare``)."""
+    """Comparison of result folders written earlier (``homecare compare``): every folder gets a
+    column (two folders of one name are told apart by their parent folder), each beside its own
+    baseline."""
     if len(dirs) < 2:
         raise InputError("compare needs at least two result folders", source="compare")
-    return report.compare({Path(d).name or str(d): report.read_summary(Path(d)) for d in dirs})
+    labels = folder_labels(dirs)
+    return compare_with_baselines(
+        {label: report.read_summary(Path(d)) for label, d in zip(labels, dirs, strict=True)}
+    )
