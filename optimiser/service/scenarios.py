@@ -35,7 +35,7 @@ from optimiser.service import provenance
 from optimiser.service.areas import AreaData, area_for_config
 from optimiser.service.comparison import compare_with_baselines, folder_labels
 from optimiser.service.equity import area_facts
-from optimiser.service.progress import Progress, no_progress
+from optimiser.service.progress import Progress, counted_progress, no_progress
 from optimiser.service.zones import rezoned
 
 #: Solver budget for interactive edits in the web app: re-evaluating a zone change must take
@@ -117,12 +117,20 @@ def run_scenario(
     baseline = greedy_assignment(base_instance)
     progress(0.8, f"travel figures ({scenario.travel_method})")
     figures, rounds, missed_calls = _travel_figures(
-        area, packages, instance, solution, scenario, rounds_options, progress, runner
+        area, packages, instance, solution, scenario, rounds_options, progress, runner, "rounds"
     )
     # The baseline's travel is measured the same way as the scenario's, so headroom compares
     # like with like (rounds for both, or the estimate for both).
     base_figures, _, _ = _travel_figures(
-        area, packages, base_instance, baseline, scenario, rounds_options, progress, runner
+        area,
+        packages,
+        base_instance,
+        baseline,
+        scenario,
+        rounds_options,
+        progress,
+        runner,
+        "baseline rounds",
     )
     greedy_figures = estimate_travel(instance, greedy_same.provider_of)
     provider_of = np.asarray(solution.provider_of)
@@ -201,6 +209,7 @@ def _travel_figures(
     rounds_options: Mapping[str, Any] | None,
     progress: Progress,
     runner: Runner | None = None,
+    label: str = "rounds",
 ) -> tuple[TravelFigures, pd.DataFrame, pd.DataFrame]:
     """Travel of the chosen assignment (fast estimate or full carer rounds), the rounds table
     and the calls the rounds could not fit (empty for the estimate)."""
@@ -217,7 +226,7 @@ def _travel_figures(
         area.home_min,
         area.home_km,
         options,
-        progress=lambda f, m: progress(0.8 + 0.15 * f, m),
+        progress=counted_progress(progress, what=label, unit="provider-days", start=0.8, span=0.15),
         runner=runner,
     )
     return outcome.figures, outcome.rounds, outcome.missed

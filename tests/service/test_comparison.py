@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from optimiser.service import comparison
 
@@ -62,3 +63,26 @@ def test_comparison_workbook_holds_the_table() -> None:
     assert set(book) == {"comparison", "notes"}
     sheet = book["comparison"]
     assert len(sheet.columns) == 3 and not any(str(c).startswith("=") for c in sheet.columns)
+
+
+def test_counted_progress_says_how_many_tasks_and_time_left() -> None:
+    """Per-task fractions become "rounds: 2 of 4 provider-days, about 10 s left" (5 s a task)."""
+    from optimiser.service.progress import counted_progress
+
+    seen: list[tuple[float, str]] = []
+    ticks = iter([0.0, 5.0, 10.0, 20.0])
+    report = counted_progress(
+        lambda f, m: seen.append((f, m)),
+        what="rounds",
+        unit="provider-days",
+        start=0.8,
+        span=0.2,
+        clock=lambda: next(ticks),
+    )
+    report(0.25, "rounds day 1")
+    report(0.5, "rounds day 2")
+    report(1.0, "rounds day 4")
+    assert seen[0][0] == pytest.approx(0.85)
+    assert seen[0][1] == "rounds: 1 of 4 provider-days, about 15 s left"
+    assert seen[1][1] == "rounds: 2 of 4 provider-days, about 10 s left"
+    assert seen[2][1] == "rounds: 4 of 4 provider-days, finishing"
