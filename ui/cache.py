@@ -9,6 +9,7 @@ is ever persisted to disk (uploads are personal data).
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from optimiser import service
+from optimiser.service.places import place_names
 from ui.state import zone_table_key
 
 Progress = Callable[[float, str], None]
@@ -184,3 +186,38 @@ def finance_workbook(result: Any, result_id: str, options: Mapping[str, Any]) ->
 def digest(data: bytes) -> str:
     """A content hash of an upload (the cache key; the bytes themselves are never stored)."""
     return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _road_layer(area_id: str, _area: Any) -> str:
+    from ui.components import road_layer_json, road_paths
+
+    return road_layer_json(road_paths(_area.network_lines))
+
+
+def road_layer(area: service.AreaData) -> str:
+    """The area's road layer as deck.gl JSON: built once per area, the same text on every map."""
+    return _road_layer(area_key(area), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _area_shapes(area_id: str, zone_csv: str, names: str, _area: Any, _table: Any) -> Any:
+    from ui.components import area_shapes
+
+    return area_shapes(_area.areas, _table, dict(json.loads(names)))
+
+
+def area_shapes(area: service.AreaData, table: pd.DataFrame, zone_names: Mapping[str, str]) -> Any:
+    """The small areas coloured by zone for ``table`` (cached by the table's content)."""
+    names = json.dumps(sorted(zone_names.items()))
+    return _area_shapes(area_key(area), zone_table_key(table), names, area, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _places(area_id: str, _area: Any) -> pd.DataFrame:
+    return place_names(_area)
+
+
+def places(area: service.AreaData) -> pd.DataFrame:
+    """Towns and villages of the area (name, kind, lon, lat) from the offline OSM extract."""
+    return _places(area_key(area), area)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -161,6 +162,15 @@ def stop_on_error(what: str) -> Iterator[None]:
         else:
             st.code(str(err), language=None)
         st.stop()
+
+
+def progress_reporter(bar: Any) -> Any:
+    """A service progress callback that moves ``bar`` (an ``st.progress``) with its message."""
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+    return report
 
 
 def page_area(state: AppState) -> tuple[service.AreaData, pd.DataFrame]:
@@ -363,21 +373,105 @@ def _view(areas: Any) -> pdk.ViewState:
     )
 
 
+def road_layer_json(network: pd.DataFrame) -> str:
+    """The road network's deck.gl layer as compact JSON, built once per area (``ui.cache``)
+    and spliced into every map of that area unchanged (see ``zone_map``)."""
+    layer = pdk.Layer(
+        "PathLayer",
+        data=network,
+        id="roads",
+        get_path="path",
+        get_color=[90, 90, 90, 170],
+        get_width="width",
+        width_min_pixels=1,
+        pickable=False,
+    )
+    spec = json.loads(pdk.Deck(layers=[layer], map_provider=None).to_json())
+    return json.dumps(spec["layers"][0], separators=(",", ":"))
+
+
+#: Where a prebuilt layer's JSON goes in a map's layer list (a placeholder, replaced as text).
+_PREBUILT = "__prebuilt_layer_{}__"
+
+
+class PrebuiltDeck(pdk.Deck):
+    """A deck whose ``to_json`` is compact and splices in layers already serialised (the road
+    network: about 3,000 paths), so a redraw does not serialise them again."""
+
+    def __init__(self, *, prebuilt: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._prebuilt = tuple(prebuilt)
+
+    def to_json(self) -> str:
+        spec = json.loads(super().to_json())
+        for i, (position, _) in enumerate(self._prebuilt):
+            spec["layers"].insert(position, _PREBUILT.format(i))
+        text = json.dumps(spec, separators=(",", ":"))
+        for i, (_, layer_json) in enumerate(self._prebuilt):
+            text = text.replace(json.dumps(_PREBUILT.format(i)), layer_json, 1)
+        return text
+
+
+def place_labels(places: pd.DataFrame) -> pd.DataFrame:
+    """Town and village names as map labels: towns larger [px]."""
+    frame = places[["name", "lon", "lat"]].copy()
+    frame["size"] = [15 if kind == "town" else 11 for kind in places["kind"]]
+    return frame
+
+
+#: Tooltip box: wraps long text within the map instead of running off its edge.
+TOOLTIP_STYLE = {
+    "maxWidth": "260px",
+    "whiteSpace": "pre-wrap",
+    "wordBreak": "break-word",
+    "fontSize": "12px",
+    "padding": "6px 8px",
+    "zIndex": "1000",
+}
+
+
+def map_legend() -> None:
+    """What the map's marks mean (the same colours and shapes as the map)."""
+
+    def swatch(rgb: tuple[int, int, int], size: str, border: str) -> str:
+        r, g, b = rgb
+        return (
+            f'<span style="display:inline-block;width:{size};height:{size};border-radius:50%;'
+            f"background:rgb({r},{g},{b});border:{border};vertical-align:middle;"
+            'margin:0 0.3em 0 0.8em"></span>'
+        )
+
+    st.markdown(
+        swatch(_PLACED_RGB, "0.55em", "1px solid #222")
+        + "person placed"
+        + swatch(_UNMET_RGB, "0.9em", "2px solid #fff;outline:1px solid #700")
+        + "unmet need (larger, red)"
+        + swatch(_PROVIDER_RGB, "0.9em", "2px solid #000")
+        + "provider office"
+        + '<span style="display:inline-block;width:1.4em;border-top:2px solid #5a5a5a;'
+        'vertical-align:middle;margin:0 0.3em 0 0.8em"></span>roads'
+        '<span style="margin-left:0.8em;font-weight:600">Oakham</span> town and village names',
+        unsafe_allow_html=True,
+    )
+
+
 def zone_map(
     *,
-    network: pd.DataFrame,
+    network: pd.DataFrame | str,
     shapes: pd.DataFrame,
     outlines: pd.DataFrame,
     people: pd.DataFrame,
     offices: pd.DataFrame,
     areas: Any,
     selected_area: str | None = None,
+    places: pd.DataFrame | None = None,
 ) -> pdk.Deck:
     """The offline zone map: road network as the base map, areas coloured by zone, people,
     offices. No map tiles are fetched, so it works without internet.
 
     Sizes are in metres with a minimum in pixels: deck.gl's pixel units drew shapes far too
-    large under software WebGL (SwiftShader, as in headless Chromium).
+    large under software WebGL (SwiftShader, as in headless Chromium). ``network`` is the roads
+    table, or its layer already as JSON (``road_layer_json``), spliced in without re-encoding.
     """
     highlight = shapes[shapes["area_code"] == selected_area] if selected_area else shapes.iloc[0:0]
     layers = [
@@ -394,16 +488,6 @@ def zone_map(
             pickable=True,
             auto_highlight=True,
             highlight_color=[255, 255, 0, 120],
-        ),
-        pdk.Layer(
-            "PathLayer",
-            data=network,
-            id="roads",
-            get_path="path",
-            get_color=[90, 90, 90, 170],
-            get_width="width",
-            width_min_pixels=1,
-            pickable=False,
         ),
         pdk.Layer(
             "PathLayer",
@@ -429,12 +513,26 @@ def zone_map(
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            data=people,
+            data=people[~people["unmet"]],
             id="people",
             get_position=["lon", "lat"],
             get_fill_color="colour",
             get_radius=60,
             radius_min_pixels=2,
+            pickable=True,
+        ),
+        pdk.Layer(  # unmet need on top, larger and ringed, so it is seen at any zoom
+            "ScatterplotLayer",
+            data=people[people["unmet"]],
+            id="unmet",
+            get_position=["lon", "lat"],
+            get_fill_color="colour",
+            get_line_color=[255, 255, 255],
+            stroked=True,
+            get_line_width=25,
+            line_width_min_pixels=1.5,
+            get_radius=140,
+            radius_min_pixels=5,
             pickable=True,
         ),
         pdk.Layer(
@@ -452,14 +550,47 @@ def zone_map(
             pickable=True,
         ),
     ]
-    return pdk.Deck(
+    if places is not None and not places.empty:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                data=places,
+                id="places",
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size="size",
+                get_color=[20, 20, 20, 255],
+                get_pixel_offset=[0, -12],
+                background=True,
+                get_background_color=[255, 255, 255, 170],
+                font_weight=600,
+                pickable=False,
+            )
+        )
+    roads = network if isinstance(network, str) else None
+    if roads is None:
+        layers.insert(
+            1,
+            pdk.Layer(
+                "PathLayer",
+                data=network,
+                id="roads",
+                get_path="path",
+                get_color=[90, 90, 90, 170],
+                get_width="width",
+                width_min_pixels=1,
+                pickable=False,
+            ),
+        )
+    return PrebuiltDeck(
+        prebuilt=() if roads is None else ((1, roads),),
         layers=layers,
         initial_view_state=_view(areas),
         # No base map at all: pydeck keeps its "__MAP_STYLE__" sentinel when map_provider is
         # None, and Streamlit's deck.gl then draws no tiles (map_style=None would make it fetch
         # CARTO's style from the internet). The road network layer is the base map.
         map_provider=None,
-        tooltip={"text": "{tip}"},
+        tooltip={"text": "{tip}", "style": TOOLTIP_STYLE},
     )
 
 

@@ -63,8 +63,8 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
 
 
 #: A move with a visible effect on the demo: Oakham South's largest small area (17 people) into
-#: the Rural Centre zone, whose lead providers have room (unmet and travel both fall).
-MOVE = ("E01013803", "Z-RUR-C")
+#: Uppingham (travel and room for pay rises change on the demo).
+MOVE = ("E01013803", "Z-UPP")
 
 
 def test_zone_move_changes_the_kpis_and_shows_deltas(app: AppTest) -> None:

@@ -30,7 +30,7 @@ PAGE_TIMEOUT_MS = 90_000
 #: The edit: Oakham South's largest small area (17 people) into the Rural Centre zone, a move
 #: that changes unmet hours and travel on the demo (most single moves change little there).
 EDITED_AREA = "E01013803"
-TARGET_ZONE = "Z-RUR-C"
+TARGET_ZONE = "Z-UPP"
 
 
 def _find_chromium() -> str | None:
