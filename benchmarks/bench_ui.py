@@ -135,7 +135,7 @@ def wait_settled(page, *, quiet_s: float = 0.3, timeout_s: float = 180.0) -> flo
 
 def pick(page, label: str, text: str) -> None:
     """Choose the option containing ``text`` in the selectbox ``label`` and let it settle."""
-    box = page.get_by_role("combobox", name=label).last
+    box = page.get_by_role("combobox", name=label, exact=True).last
     box.click()
     box.fill(text)
     page.get_by_role("option").filter(has_text=text).first.click()

@@ -61,9 +61,14 @@ rule = st.radio(
 state.rule = rule
 
 
-@st.fragment
 def edit_and_see() -> None:
-    """The figures, the map and the move panel: a move or a map click reruns only this part."""
+    """The figures, the map and the move panel.
+
+    Not an ``st.fragment``: a pydeck chart inside a fragment does not deliver its click
+    (selection) events in this Streamlit (streamlit/streamlit#15941; hover still works), and
+    a click on the map must pick an area. The page stays quick by caching what a move does not
+    change (the road layer as JSON, the areas' shapes per zone table, downloads built on click).
+    """
     table = state.zone_table
     scenario = cache.scenario(rule)
     with components.stop_on_error("Running the scenario"):
