@@ -20,6 +20,8 @@ import streamlit as st
 
 from optimiser import service
 from optimiser.service.places import place_names
+from ui import map_layers
+from ui.map_layers import road_layer_json, road_paths
 from ui.state import zone_table_key
 
 Progress = Callable[[float, str], None]
@@ -190,8 +192,6 @@ def digest(data: bytes) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _road_layer(area_id: str, _area: Any) -> str:
-    from ui.components import road_layer_json, road_paths
-
     return road_layer_json(road_paths(_area.network_lines))
 
 
@@ -202,9 +202,7 @@ def road_layer(area: service.AreaData) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _area_shapes(area_id: str, zone_csv: str, names: str, _area: Any, _table: Any) -> Any:
-    from ui.components import area_shapes
-
-    return area_shapes(_area.areas, _table, dict(json.loads(names)))
+    return map_layers.area_shapes(_area.areas, _table, dict(json.loads(names)))
 
 
 def area_shapes(area: service.AreaData, table: pd.DataFrame, zone_names: Mapping[str, str]) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,7 @@ import streamlit as st
 from optimiser import service
 from optimiser.errors import HomecareError, InputError
 from ui import cache
+from ui.map_layers import exterior_rings, zone_colours
 from ui.state import AppState
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
@@ -27,22 +28,6 @@ OSM_ATTRIBUTION = "Road network and places © OpenStreetMap contributors, ODbL 1
 BOUNDARY_ATTRIBUTION = (
     "Small-area (LSOA) boundaries: Office for National Statistics, Open Government Licence v3.0. "
     "Contains OS data © Crown copyright and database right."
-)
-
-#: A qualitative palette (colour-blind friendly, Okabe-Ito plus extras) for zones [RGB].
-_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (0, 114, 178),
-    (230, 159, 0),
-    (0, 158, 115),
-    (204, 121, 167),
-    (86, 180, 233),
-    (213, 94, 0),
-    (240, 228, 66),
-    (117, 112, 179),
-    (102, 166, 30),
-    (166, 118, 29),
-    (231, 41, 138),
-    (102, 102, 102),
 )
 
 _PLACED_RGB = (40, 40, 40)
@@ -68,11 +53,6 @@ ZONE_KPIS: tuple[Kpi, ...] = (
     Kpi("cost_per_contact_hour", "Cost per contact hour", "£{:,.2f}", True),
     Kpi("pay_headroom_per_hour", "Room for pay rise", "£{:,.2f} /h", False),
 )
-
-
-def zone_colours(zone_ids: Iterable[str]) -> dict[str, list[int]]:
-    """A fixed colour per zone id (sorted order, so a zone keeps its colour across edits)."""
-    return {z: list(_PALETTE[i % len(_PALETTE)]) for i, z in enumerate(sorted(set(zone_ids)))}
 
 
 def _number(value: Any) -> float | None:
@@ -209,42 +189,6 @@ def attribution_footer(attribution: str = "") -> None:
     st.caption("  \n".join(attribution_lines(attribution)))
 
 
-def _rings(geometry: Any) -> list[list[list[float]]]:
-    """Exterior rings of a (multi)polygon as lists of [lon, lat] (rounded to ~1 m)."""
-    polygons = getattr(geometry, "geoms", [geometry])
-    rings = []
-    for polygon in polygons:
-        exterior = getattr(polygon, "exterior", None)
-        if exterior is None:
-            continue
-        rings.append([[round(x, 5), round(y, 5)] for x, y in exterior.coords])
-    return rings
-
-
-def area_shapes(areas: Any, table: pd.DataFrame, zone_names: Mapping[str, str]) -> pd.DataFrame:
-    """One row per polygon part of each small area, with its zone and colour, for the map."""
-    zone_of = dict(zip(table["area_code"], table["zone_id"], strict=False))
-    colours = zone_colours(table["zone_id"].unique())
-    rows = []
-    for record in areas.itertuples(index=False):
-        code = str(record.area_code)
-        zone = str(zone_of.get(code, ""))
-        rgb = colours.get(zone, [200, 200, 200])
-        name = str(getattr(record, "area_name", code))
-        for ring in _rings(record.geometry):
-            rows.append(
-                {
-                    "area_code": code,
-                    "area_name": name,
-                    "zone_id": zone,
-                    "polygon": ring,
-                    "fill": [*rgb, 110],
-                    "tip": f"{name} ({code})\nzone {zone_names.get(zone, zone) or 'none'}",
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 #: A sequential ramp (light yellow -> dark red) for a measure on the map [RGB]; grey: no value.
 _RAMP: tuple[tuple[int, int, int], ...] = (
     (255, 255, 204),
@@ -278,7 +222,7 @@ def measure_shapes(areas: Any, values: Mapping[str, float], label: str) -> pd.Da
         value = _number(values.get(code))
         name = str(getattr(record, "area_name", code))
         shown = "no value" if value is None else f"{value:,.2f}"
-        for ring in _rings(record.geometry):
+        for ring in exterior_rings(record.geometry):
             rows.append(
                 {
                     "area_code": code,
@@ -296,7 +240,7 @@ def zone_outlines(zones: Any) -> pd.DataFrame:
     """Zone boundaries as paths, for a thick outline over the small areas."""
     rows = []
     for record in zones.itertuples(index=False):
-        for ring in _rings(record.geometry):
+        for ring in exterior_rings(record.geometry):
             rows.append({"zone_id": str(record.zone_id), "path": ring})
     return pd.DataFrame(rows)
 
@@ -342,28 +286,6 @@ def provider_points(providers: Sequence[Any]) -> pd.DataFrame:
     )
 
 
-#: Drawn width of roads by OSM class [m] (other classes: ``_ROAD_WIDTH_DEFAULT_M``).
-_ROAD_WIDTH_M = {
-    "motorway": 60.0,
-    "trunk": 50.0,
-    "primary": 40.0,
-    "secondary": 30.0,
-    "tertiary": 20.0,
-}
-_ROAD_WIDTH_DEFAULT_M = 10.0
-
-
-def road_paths(network: pd.DataFrame) -> pd.DataFrame:
-    """The road network as paths with a drawn width: main roads wider, so towns read clearly."""
-    classes = network["highway"] if "highway" in network.columns else pd.Series("", network.index)
-    width = [
-        _ROAD_WIDTH_M.get(str(c).split(",")[0].strip("[]' ").removesuffix("_link"), 0.0)
-        or _ROAD_WIDTH_DEFAULT_M
-        for c in classes
-    ]
-    return pd.DataFrame({"path": network["path"], "width": width})
-
-
 def _view(areas: Any) -> pdk.ViewState:
     west, south, east, north = (float(v) for v in areas.total_bounds)
     span = max(east - west, (north - south) * 1.6, 1e-3)
@@ -371,23 +293,6 @@ def _view(areas: Any) -> pdk.ViewState:
     return pdk.ViewState(
         longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0
     )
-
-
-def road_layer_json(network: pd.DataFrame) -> str:
-    """The road network's deck.gl layer as compact JSON, built once per area (``ui.cache``)
-    and spliced into every map of that area unchanged (see ``zone_map``)."""
-    layer = pdk.Layer(
-        "PathLayer",
-        data=network,
-        id="roads",
-        get_path="path",
-        get_color=[90, 90, 90, 170],
-        get_width="width",
-        width_min_pixels=1,
-        pickable=False,
-    )
-    spec = json.loads(pdk.Deck(layers=[layer], map_provider=None).to_json())
-    return json.dumps(spec["layers"][0], separators=(",", ":"))
 
 
 #: Where a prebuilt layer's JSON goes in a map's layer list (a placeholder, replaced as text).
@@ -474,6 +379,11 @@ def zone_map(
     table, or its layer already as JSON (``road_layer_json``), spliced in without re-encoding.
     """
     highlight = shapes[shapes["area_code"] == selected_area] if selected_area else shapes.iloc[0:0]
+    unmet = (
+        people["unmet"].astype(bool)
+        if "unmet" in people.columns
+        else pd.Series(False, index=people.index)
+    )
     layers = [
         pdk.Layer(
             "PolygonLayer",
@@ -513,7 +423,7 @@ def zone_map(
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            data=people[~people["unmet"]],
+            data=people[~unmet],
             id="people",
             get_position=["lon", "lat"],
             get_fill_color="colour",
@@ -523,7 +433,7 @@ def zone_map(
         ),
         pdk.Layer(  # unmet need on top, larger and ringed, so it is seen at any zoom
             "ScatterplotLayer",
-            data=people[people["unmet"]],
+            data=people[unmet],
             id="unmet",
             get_position=["lon", "lat"],
             get_fill_color="colour",
