@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +23,9 @@ import pandas as pd
 import streamlit as st
 
 from optimiser import service
+from optimiser.service.places import place_names
+from ui import map_layers
+from ui.map_layers import road_layer_json, road_paths, simplified_roads
 from ui.state import zone_table_key
 
 Progress = Callable[[float, str], None]
@@ -254,3 +258,34 @@ def finance_workbook(
 def digest(data: bytes) -> str:
     """A content hash of an upload (the cache key; the bytes themselves are never stored)."""
     return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _road_layer(area_id: str, _area: Any) -> str:
+    return road_layer_json(road_paths(simplified_roads(_area.network_lines)))
+
+
+def road_layer(area: service.AreaData) -> str:
+    """The area's road layer as deck.gl JSON: built once per area, the same text on every map."""
+    return _road_layer(area_key(area), area)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _area_shapes(area_id: str, zone_csv: str, names: str, _area: Any, _table: Any) -> Any:
+    return map_layers.area_shapes(_area.areas, _table, dict(json.loads(names)))
+
+
+def area_shapes(area: service.AreaData, table: pd.DataFrame, zone_names: Mapping[str, str]) -> Any:
+    """The small areas coloured by zone for ``table`` (cached by the table's content)."""
+    names = json.dumps(sorted(zone_names.items()))
+    return _area_shapes(area_key(area), zone_table_key(table), names, area, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _places(area_id: str, _area: Any) -> pd.DataFrame:
+    return place_names(_area)
+
+
+def places(area: service.AreaData) -> pd.DataFrame:
+    """Towns and villages of the area (name, kind, lon, lat) from the offline OSM extract."""
+    return _places(area_key(area), area)

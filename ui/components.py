@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import streamlit as st
 from optimiser import service
 from optimiser.errors import HomecareError, InfeasibleError, InputError, SolverError
 from ui import cache
+from ui.map_layers import exterior_rings, zone_colours
 from ui.state import AppState, zone_table_key
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
@@ -26,22 +28,6 @@ OSM_ATTRIBUTION = "Road network and places © OpenStreetMap contributors, ODbL 1
 BOUNDARY_ATTRIBUTION = (
     "Small-area (LSOA) boundaries: Office for National Statistics, Open Government Licence v3.0. "
     "Contains OS data © Crown copyright and database right."
-)
-
-#: A qualitative palette (colour-blind friendly, Okabe-Ito plus extras) for zones [RGB].
-_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (0, 114, 178),
-    (230, 159, 0),
-    (0, 158, 115),
-    (204, 121, 167),
-    (86, 180, 233),
-    (213, 94, 0),
-    (240, 228, 66),
-    (117, 112, 179),
-    (102, 166, 30),
-    (166, 118, 29),
-    (231, 41, 138),
-    (102, 102, 102),
 )
 
 _PLACED_RGB = (40, 40, 40)
@@ -67,11 +53,6 @@ ZONE_KPIS: tuple[Kpi, ...] = (
     Kpi("cost_gbp_per_carer_hour", "Cost per carer-hour of contact", "£{:,.2f}", True),
     Kpi("pay_headroom_per_hour", "Room for pay rise", "£{:,.2f} /h", False),
 )
-
-
-def zone_colours(zone_ids: Iterable[str]) -> dict[str, list[int]]:
-    """A fixed colour per zone id (sorted order, so a zone keeps its colour across edits)."""
-    return {z: list(_PALETTE[i % len(_PALETTE)]) for i, z in enumerate(sorted(set(zone_ids)))}
 
 
 def _number(value: Any) -> float | None:
@@ -271,6 +252,15 @@ def _plain_kind(err: HomecareError) -> str:
     return "see the message below"
 
 
+def progress_reporter(bar: Any) -> Any:
+    """A service progress callback that moves ``bar`` (an ``st.progress``) with its message."""
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+    return report
+
+
 def page_area(state: AppState) -> tuple[service.AreaData, pd.DataFrame]:
     """Where every page starts: the demo area (the page stops with a message if it cannot
     load) and the session's working zone table (the demo zones until the user changes them)."""
@@ -307,42 +297,6 @@ def attribution_footer(attribution: str = "") -> None:
     st.caption("  \n".join(attribution_lines(attribution)))
 
 
-def _rings(geometry: Any) -> list[list[list[float]]]:
-    """Exterior rings of a (multi)polygon as lists of [lon, lat] (rounded to ~1 m)."""
-    polygons = getattr(geometry, "geoms", [geometry])
-    rings = []
-    for polygon in polygons:
-        exterior = getattr(polygon, "exterior", None)
-        if exterior is None:
-            continue
-        rings.append([[round(x, 5), round(y, 5)] for x, y in exterior.coords])
-    return rings
-
-
-def area_shapes(areas: Any, table: pd.DataFrame, zone_names: Mapping[str, str]) -> pd.DataFrame:
-    """One row per polygon part of each small area, with its zone and colour, for the map."""
-    zone_of = dict(zip(table["area_code"], table["zone_id"], strict=False))
-    colours = zone_colours(table["zone_id"].unique())
-    rows = []
-    for record in areas.itertuples(index=False):
-        code = str(record.area_code)
-        zone = str(zone_of.get(code, ""))
-        rgb = colours.get(zone, [200, 200, 200])
-        name = str(getattr(record, "area_name", code))
-        for ring in _rings(record.geometry):
-            rows.append(
-                {
-                    "area_code": code,
-                    "area_name": name,
-                    "zone_id": zone,
-                    "polygon": ring,
-                    "fill": [*rgb, 110],
-                    "tip": f"{name} ({code})\nzone {zone_names.get(zone, zone) or 'none'}",
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 #: A sequential ramp (light yellow -> dark red) for a measure on the map [RGB]; grey: no value.
 _RAMP: tuple[tuple[int, int, int], ...] = (
     (255, 255, 204),
@@ -376,7 +330,7 @@ def measure_shapes(areas: Any, values: Mapping[str, float], label: str) -> pd.Da
         value = _number(values.get(code))
         name = str(getattr(record, "area_name", code))
         shown = "no value" if value is None else f"{value:,.2f}"
-        for ring in _rings(record.geometry):
+        for ring in exterior_rings(record.geometry):
             rows.append(
                 {
                     "area_code": code,
@@ -394,7 +348,7 @@ def zone_outlines(zones: Any) -> pd.DataFrame:
     """Zone boundaries as paths, for a thick outline over the small areas."""
     rows = []
     for record in zones.itertuples(index=False):
-        for ring in _rings(record.geometry):
+        for ring in exterior_rings(record.geometry):
             rows.append({"zone_id": str(record.zone_id), "path": ring})
     return pd.DataFrame(rows)
 
@@ -440,66 +394,6 @@ def provider_points(providers: Sequence[Any]) -> pd.DataFrame:
     )
 
 
-#: Drawn width of roads by OSM class [m] (other classes: ``_ROAD_WIDTH_DEFAULT_M``).
-_ROAD_WIDTH_M = {
-    "motorway": 60.0,
-    "trunk": 50.0,
-    "primary": 40.0,
-    "secondary": 30.0,
-    "tertiary": 20.0,
-}
-_ROAD_WIDTH_DEFAULT_M = 10.0
-
-
-#: Road classes from the most to the least important, for thinning a county-size base map.
-_ROAD_RANK = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified")
-#: At most this many streets go into the map's base layer; the demo (about 3,000) keeps all.
-MAX_ROAD_PATHS = 8000
-
-
-def _road_class(highway: Any) -> str:
-    return str(highway).split(",")[0].strip("[]' ").removesuffix("_link")
-
-
-def simplified_roads(network: pd.DataFrame, *, max_paths: int = MAX_ROAD_PATHS) -> pd.DataFrame:
-    """The streets a base map draws: all of them up to ``max_paths``, else only the most
-    important road classes that fit (motorways first; minor roads dropped at county size,
-    where they are too small to see at the zoom that shows the whole county)."""
-    if len(network) <= max_paths or "highway" not in network.columns:
-        return network
-    rank = network["highway"].map(
-        lambda h: _ROAD_RANK.index(c) if (c := _road_class(h)) in _ROAD_RANK else len(_ROAD_RANK)
-    )
-    keep = 0
-    for level in range(len(_ROAD_RANK)):
-        if int((rank <= level).sum()) > max_paths:
-            break
-        keep = level
-    return network[rank <= keep].reset_index(drop=True)
-
-
-def road_paths(network: pd.DataFrame) -> pd.DataFrame:
-    """The road network as paths with a drawn width: main roads wider, so towns read clearly."""
-    classes = network["highway"] if "highway" in network.columns else pd.Series("", network.index)
-    width = [
-        _ROAD_WIDTH_M.get(str(c).split(",")[0].strip("[]' ").removesuffix("_link"), 0.0)
-        or _ROAD_WIDTH_DEFAULT_M
-        for c in classes
-    ]
-    return pd.DataFrame({"path": network["path"], "width": width})
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _road_layer(area_id: str, _area: Any) -> pd.DataFrame:
-    return road_paths(simplified_roads(_area.network_lines))
-
-
-def road_layer(area: service.AreaData) -> pd.DataFrame:
-    """The map's road base layer for an area, built once per area and process, not on every
-    rerun (at county size only the main roads: :func:`simplified_roads`)."""
-    return _road_layer(cache.area_key(area), area)
-
-
 def _view(areas: Any) -> pdk.ViewState:
     west, south, east, north = (float(v) for v in areas.total_bounds)
     span = max(east - west, (north - south) * 1.6, 1e-3)
@@ -509,23 +403,95 @@ def _view(areas: Any) -> pdk.ViewState:
     )
 
 
+#: Where a prebuilt layer's JSON goes in a map's layer list (a placeholder, replaced as text).
+_PREBUILT = "__prebuilt_layer_{}__"
+
+
+class PrebuiltDeck(pdk.Deck):
+    """A deck whose ``to_json`` is compact and splices in layers already serialised (the road
+    network: about 3,000 paths), so a redraw does not serialise them again."""
+
+    def __init__(self, *, prebuilt: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._prebuilt = tuple(prebuilt)
+
+    def to_json(self) -> str:
+        spec = json.loads(super().to_json())
+        for i, (position, _) in enumerate(self._prebuilt):
+            spec["layers"].insert(position, _PREBUILT.format(i))
+        text = json.dumps(spec, separators=(",", ":"))
+        for i, (_, layer_json) in enumerate(self._prebuilt):
+            text = text.replace(json.dumps(_PREBUILT.format(i)), layer_json, 1)
+        return text
+
+
+def place_labels(places: pd.DataFrame) -> pd.DataFrame:
+    """Town and village names as map labels: towns larger [px]."""
+    frame = places[["name", "lon", "lat"]].copy()
+    frame["size"] = [15 if kind == "town" else 11 for kind in places["kind"]]
+    return frame
+
+
+#: Tooltip box: wraps long text within the map instead of running off its edge.
+TOOLTIP_STYLE = {
+    "maxWidth": "260px",
+    "whiteSpace": "pre-wrap",
+    "wordBreak": "break-word",
+    "fontSize": "12px",
+    "padding": "6px 8px",
+    "zIndex": "1000",
+}
+
+
+def map_legend() -> None:
+    """What the map's marks mean (the same colours and shapes as the map)."""
+
+    def swatch(rgb: tuple[int, int, int], size: str, border: str) -> str:
+        r, g, b = rgb
+        return (
+            f'<span style="display:inline-block;width:{size};height:{size};border-radius:50%;'
+            f"background:rgb({r},{g},{b});border:{border};vertical-align:middle;"
+            'margin:0 0.3em 0 0.8em"></span>'
+        )
+
+    st.markdown(
+        swatch(_PLACED_RGB, "0.55em", "1px solid #222")
+        + "person placed"
+        + swatch(_UNMET_RGB, "0.9em", "2px solid #fff;outline:1px solid #700")
+        + "unmet need (larger, red)"
+        + swatch(_PROVIDER_RGB, "0.9em", "2px solid #000")
+        + "provider office"
+        + '<span style="display:inline-block;width:1.4em;border-top:2px solid #5a5a5a;'
+        'vertical-align:middle;margin:0 0.3em 0 0.8em"></span>roads'
+        '<span style="margin-left:0.8em;font-weight:600">Oakham</span> town and village names',
+        unsafe_allow_html=True,
+    )
+
+
 def zone_map(
     *,
-    network: pd.DataFrame,
+    network: pd.DataFrame | str,
     shapes: pd.DataFrame,
     outlines: pd.DataFrame,
     people: pd.DataFrame,
     offices: pd.DataFrame,
     areas: Any,
     selected_area: str | None = None,
+    places: pd.DataFrame | None = None,
 ) -> pdk.Deck:
     """The offline zone map: road network as the base map, areas coloured by zone, people,
     offices. No map tiles are fetched, so it works without internet.
 
     Sizes are in metres with a minimum in pixels: deck.gl's pixel units drew shapes far too
-    large under software WebGL (SwiftShader, as in headless Chromium).
+    large under software WebGL (SwiftShader, as in headless Chromium). ``network`` is the roads
+    table, or its layer already as JSON (``road_layer_json``), spliced in without re-encoding.
     """
     highlight = shapes[shapes["area_code"] == selected_area] if selected_area else shapes.iloc[0:0]
+    unmet = (
+        people["unmet"].astype(bool)
+        if "unmet" in people.columns
+        else pd.Series(False, index=people.index)
+    )
     layers = [
         pdk.Layer(
             "PolygonLayer",
@@ -540,16 +506,6 @@ def zone_map(
             pickable=True,
             auto_highlight=True,
             highlight_color=[255, 255, 0, 120],
-        ),
-        pdk.Layer(
-            "PathLayer",
-            data=network,
-            id="roads",
-            get_path="path",
-            get_color=[90, 90, 90, 170],
-            get_width="width",
-            width_min_pixels=1,
-            pickable=False,
         ),
         pdk.Layer(
             "PathLayer",
@@ -575,12 +531,26 @@ def zone_map(
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            data=people,
+            data=people[~unmet],
             id="people",
             get_position=["lon", "lat"],
             get_fill_color="colour",
             get_radius=60,
             radius_min_pixels=2,
+            pickable=True,
+        ),
+        pdk.Layer(  # unmet need on top, larger and ringed, so it is seen at any zoom
+            "ScatterplotLayer",
+            data=people[unmet],
+            id="unmet",
+            get_position=["lon", "lat"],
+            get_fill_color="colour",
+            get_line_color=[255, 255, 255],
+            stroked=True,
+            get_line_width=25,
+            line_width_min_pixels=1.5,
+            get_radius=140,
+            radius_min_pixels=5,
             pickable=True,
         ),
         pdk.Layer(
@@ -598,14 +568,47 @@ def zone_map(
             pickable=True,
         ),
     ]
-    return pdk.Deck(
+    if places is not None and not places.empty:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                data=places,
+                id="places",
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size="size",
+                get_color=[20, 20, 20, 255],
+                get_pixel_offset=[0, -12],
+                background=True,
+                get_background_color=[255, 255, 255, 170],
+                font_weight=600,
+                pickable=False,
+            )
+        )
+    roads = network if isinstance(network, str) else None
+    if roads is None:
+        layers.insert(
+            1,
+            pdk.Layer(
+                "PathLayer",
+                data=network,
+                id="roads",
+                get_path="path",
+                get_color=[90, 90, 90, 170],
+                get_width="width",
+                width_min_pixels=1,
+                pickable=False,
+            ),
+        )
+    return PrebuiltDeck(
+        prebuilt=() if roads is None else ((1, roads),),
         layers=layers,
         initial_view_state=_view(areas),
         # No base map at all: pydeck keeps its "__MAP_STYLE__" sentinel when map_provider is
         # None, and Streamlit's deck.gl then draws no tiles (map_style=None would make it fetch
         # CARTO's style from the internet). The road network layer is the base map.
         map_provider=None,
-        tooltip={"text": "{tip}"},
+        tooltip={"text": "{tip}", "style": TOOLTIP_STYLE},
     )
 
 

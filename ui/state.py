@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
+
+from optimiser.service.comparison import unique_name
+from optimiser.service.workspace import SavedRun, Workspace
 
 #: Every key this module keeps in the session state, with what it holds.
 _ZONE_TABLE = "hc_zone_table"  # pd.DataFrame: the working zone table (one row per small area)
@@ -23,19 +26,11 @@ _FULL = "hc_full_solves"  # dict[str, ScenarioResult]: full solves by "rule|zone
 #: How many full solves a session keeps (the latest ones; each is one zone table and rule).
 FULL_SOLVES_KEPT = 4
 
+_OPTIONS = "hc_options"  # dict[str, Any]: page options kept in a workspace file
 
-@dataclass(frozen=True, eq=False)
-class SavedScenario:
-    """A scenario run saved for side-by-side comparison (kept in memory for this session only).
 
-    ``result`` is the ``ScenarioResult`` the run produced; ``rule`` the zone rule and
-    ``n_zones`` the number of zones it ran with.
-    """
-
-    name: str
-    rule: str
-    n_zones: int
-    result: Any
+#: A scenario saved for comparison (its name, rule, travel method, zones and summary).
+SavedScenario = SavedRun
 
 
 @dataclass(frozen=True)
@@ -129,11 +124,14 @@ class AppState:
         """Saved scenarios by name, in the order they were saved (a copy)."""
         return dict(self._store.get(_SAVED, {}))
 
-    def save(self, scenario: SavedScenario) -> None:
-        """Save (or replace) a scenario under its name."""
+    def save(self, scenario: SavedScenario) -> str:
+        """Save a scenario under a name no other saved scenario has: its own name, else the
+        name with " (2)", " (3)"... added. Returns the name it was saved under."""
         saved = dict(self._store.get(_SAVED, {}))
-        saved[scenario.name] = scenario
+        name = unique_name(scenario.name, saved)
+        saved[name] = replace(scenario, name=name)
         self._store[_SAVED] = saved
+        return name
 
     def forget(self, name: str) -> None:
         """Remove a saved scenario (no error if it is not there)."""
@@ -162,6 +160,28 @@ class AppState:
         kept.pop(key, None)
         kept[key] = result
         self._store[_FULL] = dict(list(kept.items())[-FULL_SOLVES_KEPT:])
+
+    # --- options and workspaces ---------------------------------------------------------------
+    @property
+    def options(self) -> dict[str, Any]:
+        """Page options saved with a workspace (a copy), e.g. ``{"rule": "zoned"}``."""
+        return {"rule": self.rule, **dict(self._store.get(_OPTIONS, {}))}
+
+    def workspace(self, area_name: str) -> Workspace:
+        """Everything a reload would lose: zones, saved scenarios, options."""
+        return Workspace(
+            area_name, self.zone_table, self.zone_source, tuple(self.saved.values()), self.options
+        )
+
+    def load_workspace(self, workspace: Workspace, *, source: str) -> None:
+        """Replace zones, saved scenarios and options with a workspace's (read from ``source``)."""
+        self.set_zone_table(workspace.zone_table, source=workspace.zone_source or source)
+        self._store[_SAVED] = {s.name: s for s in workspace.scenarios}
+        options = dict(workspace.options)
+        rule = options.pop("rule", "zoned")
+        self.rule = rule if rule in ("zoned", "spot") else "zoned"
+        self._store.pop("zones_rule", None)  # the Zones page's radio then shows the loaded rule
+        self._store[_OPTIONS] = options
 
     # --- one-shot messages --------------------------------------------------------------------
     def flash(self, message: str) -> None:

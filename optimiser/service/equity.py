@@ -20,6 +20,7 @@ from optimiser.equity import AREA_COLUMNS
 from optimiser.errors import InputError
 from optimiser.result import ScenarioResult
 from optimiser.service.areas import AreaData
+from optimiser.service.comparison import folder_labels
 
 #: Small-area measures a map can be coloured by: label (with basis and denominator) ->
 #: (view, column) of ``ScenarioResult.equity`` (area rows) or ``.market`` (area rows).
@@ -87,7 +88,7 @@ def compare_view_folders(dirs: Sequence[Path]) -> dict[str, pd.DataFrame]:
     ``report.compare_market`` build them; a view no folder holds is left out."""
     if len(dirs) < 2:
         raise InputError("compare needs at least two result folders", source="compare")
-    views = {Path(d).name or str(d): read_views(Path(d)) for d in dirs}
+    views = {label: read_views(Path(d)) for label, d in zip(folder_labels(dirs), dirs, strict=True)}
     out: dict[str, pd.DataFrame] = {}
     equity = {n: v["equity"] for n, v in views.items() if "equity" in v}
     if equity:

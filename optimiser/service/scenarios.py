@@ -33,8 +33,9 @@ from optimiser.parallel import Runner
 from optimiser.result import ScenarioResult
 from optimiser.service import provenance
 from optimiser.service.areas import AreaData, area_for_config
+from optimiser.service.comparison import compare_with_baselines, folder_labels
 from optimiser.service.equity import area_facts
-from optimiser.service.progress import Progress, no_progress
+from optimiser.service.progress import Progress, counted_progress, no_progress
 from optimiser.service.zones import rezoned
 
 #: Solver budget for interactive edits in the web app: re-evaluating a zone change must take
@@ -153,12 +154,20 @@ def evaluate_solution(
     baseline = greedy_assignment(base_instance)
     progress(0.8, f"travel figures ({scenario.travel_method})")
     figures, rounds, missed_calls = _travel_figures(
-        area, packages, instance, solution, scenario, rounds_options, progress, runner
+        area, packages, instance, solution, scenario, rounds_options, progress, runner, "rounds"
     )
     # The baseline's travel is measured the same way as the scenario's, so headroom compares
     # like with like (rounds for both, or the estimate for both).
     base_figures, _, _ = _travel_figures(
-        area, packages, base_instance, baseline, scenario, rounds_options, progress, runner
+        area,
+        packages,
+        base_instance,
+        baseline,
+        scenario,
+        rounds_options,
+        progress,
+        runner,
+        "baseline rounds",
     )
     greedy_figures = estimate_travel(instance, greedy_same.provider_of)
     provider_of = np.asarray(solution.provider_of)
@@ -261,6 +270,7 @@ def _travel_figures(
     rounds_options: Mapping[str, Any] | None,
     progress: Progress,
     runner: Runner | None = None,
+    label: str = "rounds",
 ) -> tuple[TravelFigures, pd.DataFrame, pd.DataFrame]:
     """Travel of the chosen assignment (fast estimate or full carer rounds), the rounds table
     and the calls the rounds could not fit (empty for the estimate)."""
@@ -277,7 +287,7 @@ def _travel_figures(
         area.home_min,
         area.home_km,
         options,
-        progress=lambda f, m: progress(0.8 + 0.15 * f, m),
+        progress=counted_progress(progress, what=label, unit="provider-days", start=0.8, span=0.15),
         runner=runner,
         home_blocks=area.home_blocks,
     )
@@ -380,7 +390,12 @@ def check_demo_out(out: Path) -> None:
 
 
 def compare_folders(dirs: Sequence[Path]) -> pd.DataFrame:
-    """Comparison of result folders written earlier (``homecare compare``)."""
+    """Comparison of result folders written earlier (``homecare compare``): every folder gets a
+    column (two folders of one name are told apart by their parent folder), each beside its own
+    baseline."""
     if len(dirs) < 2:
         raise InputError("compare needs at least two result folders", source="compare")
-    return report.compare({Path(d).name or str(d): report.read_summary(Path(d)) for d in dirs})
+    labels = folder_labels(dirs)
+    return compare_with_baselines(
+        {label: report.read_summary(Path(d)) for label, d in zip(labels, dirs, strict=True)}
+    )

@@ -20,6 +20,7 @@ from optimiser.data.domain import Package, Zone
 from optimiser.errors import InputError, Problem
 from optimiser.service.areas import AreaData
 from optimiser.service.zone_table import (
+    area_problems,
     check_zone_table,
     zone_table_from_polygons,
     zones_from_table,
@@ -88,12 +89,30 @@ def read_zones_upload(data: bytes | io.BytesIO, name: str, area: AreaData) -> pd
     buffer.name = name  # type: ignore[attr-defined]
     provider_ids = [p.provider_id for p in area.providers]
     if suffix in (".csv", ".xlsx"):
-        zones = tables.read_zones(buffer, source_name=name, provider_ids=provider_ids)
-        table = tables.zones_to_frame(zones)
+        try:
+            zones = tables.read_zones(buffer, source_name=name, provider_ids=provider_ids)
+            table = tables.zones_to_frame(zones)
+        except InputError as err:
+            # The reader stops at bad cells (a kind, an uplift): check the area codes of the
+            # raw rows too, so every problem of the file is reported in one go.
+            raise InputError([*err.problems, *_raw_area_problems(raw, name, area)]) from None
     elif suffix in (".geojson", ".json", ".gpkg"):
         zones = tables.read_zones(buffer, source_name=name, provider_ids=provider_ids)
         table = zone_table_from_polygons(zones, area.areas, source=name)
     else:
         raise InputError(Problem(name, None, None, "expected a .csv, .geojson or .gpkg file"))
-    check_zone_table(table, area.areas)
+    check_zone_table(table, area.areas, source=name, areas_source="the area's small areas")
     return table.reset_index(drop=True)
+
+
+def _raw_area_problems(raw: bytes, name: str, area: AreaData) -> list[Problem]:
+    """Area-code problems of a zone table's raw rows (cells read as text, nothing checked)."""
+    try:
+        if Path(name).suffix.lower() == ".xlsx":
+            frame = pd.read_excel(io.BytesIO(raw), dtype=str)
+        else:
+            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError):
+        return []
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return area_problems(frame, area.areas, source=name, areas_source="the area's small areas")

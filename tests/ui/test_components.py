@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import MultiPolygon, box
 
-from ui import components
+from ui import components, map_layers
 from ui.launch import APP_PATH, streamlit_command
 
 
@@ -30,7 +30,7 @@ def _table() -> pd.DataFrame:
 
 def test_area_shapes_keep_every_part_with_its_zone_colour() -> None:
     """Each polygon part is its own row, tagged with the area code (what a click returns)."""
-    shapes = components.area_shapes(_areas(), _table(), {"Z1": "North", "Z2": "South"})
+    shapes = map_layers.area_shapes(_areas(), _table(), {"Z1": "North", "Z2": "South"})
     assert list(shapes["area_code"]) == ["A1", "A2", "A2"]
     assert shapes.loc[1, "fill"] == shapes.loc[2, "fill"] != shapes.loc[0, "fill"]
     assert "South" in shapes.loc[1, "tip"]
@@ -38,7 +38,7 @@ def test_area_shapes_keep_every_part_with_its_zone_colour() -> None:
 
 def test_zone_colours_do_not_depend_on_row_order() -> None:
     """A zone keeps its colour when the table is reordered by an edit."""
-    assert components.zone_colours(["Z2", "Z1"]) == components.zone_colours(["Z1", "Z2"])
+    assert map_layers.zone_colours(["Z2", "Z1"]) == map_layers.zone_colours(["Z1", "Z2"])
 
 
 def test_selected_area_code_reads_only_the_areas_layer() -> None:
@@ -55,10 +55,10 @@ def test_zone_map_draws_no_tiles_from_the_internet() -> None:
     """The deck has no base-map style or provider: roads are the base map, so it works offline."""
     areas = _areas()
     deck = components.zone_map(
-        network=components.road_paths(
+        network=map_layers.road_paths(
             pd.DataFrame({"path": [[[0.0, 0.0], [1.0, 1.0]]], "highway": ["primary"]})
         ),
-        shapes=components.area_shapes(areas, _table(), {}),
+        shapes=map_layers.area_shapes(areas, _table(), {}),
         outlines=pd.DataFrame({"zone_id": ["Z1"], "path": [[[0.0, 0.0], [1.0, 0.0]]]}),
         people=pd.DataFrame({"lon": [0.5], "lat": [0.5], "colour": [[0, 0, 0]], "tip": ["P1"]}),
         offices=pd.DataFrame({"lon": [0.2], "lat": [0.2], "tip": ["Office"]}),
@@ -74,7 +74,7 @@ def test_zone_map_draws_no_tiles_from_the_internet() -> None:
 
 def test_main_roads_are_drawn_wider() -> None:
     """Trunk and primary roads are wider than residential streets; unknown classes get a width."""
-    roads = components.road_paths(
+    roads = map_layers.road_paths(
         pd.DataFrame(
             {"path": [[[0, 0], [1, 1]]] * 3, "highway": ["trunk", "residential", "primary_link"]}
         )
@@ -141,8 +141,8 @@ def test_simplified_roads_keep_small_networks_and_thin_large_ones_by_class() -> 
             "highway": ["motorway", "primary", "primary_link", "residential", "service", "x"],
         }
     )
-    assert components.simplified_roads(network, max_paths=6) is network
-    thin = components.simplified_roads(network, max_paths=3)
+    assert map_layers.simplified_roads(network, max_paths=6) is network
+    thin = map_layers.simplified_roads(network, max_paths=3)
     assert list(thin["highway"]) == ["motorway", "primary", "primary_link"]
 
 

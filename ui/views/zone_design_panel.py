@@ -20,8 +20,8 @@ def _zone_map(area: service.AreaData, table: pd.DataFrame, people: pd.DataFrame,
     zones = cache.zone_polygons(area, table)
     names = {str(z): str(n) for z, n in zip(zones["zone_id"], zones["name"], strict=True)}
     deck = components.zone_map(
-        network=components.road_paths(area.network_lines),
-        shapes=components.area_shapes(area.areas, table, names),
+        network=cache.road_layer(area),
+        shapes=cache.area_shapes(area, table, names),
         outlines=components.zone_outlines(zones),
         people=people,
         offices=components.provider_points(area.providers),
