@@ -87,8 +87,10 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def served_app(log_path: Path) -> Iterator[str]:
-    """The app served headless on a free local port (its URL); always stopped after."""
+def served_app(log_path: Path, *, start_s: float = SERVER_START_S) -> Iterator[str]:
+    """The app served headless on a free local port (its URL), its output in ``log_path``;
+    always stopped after. RuntimeError (with the log's tail) if it is not healthy in
+    ``start_s`` [s]. The browser test serves the app through this too."""
     port = _free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -100,10 +102,14 @@ def served_app(log_path: Path) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + SERVER_START_S
+            deadline = time.monotonic() + start_s
             while not _healthy(url):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the Streamlit server did not become healthy")
+                    log.flush()
+                    raise RuntimeError(
+                        "the Streamlit server did not become healthy:\n"
+                        + log_path.read_text()[-2000:]
+                    )
                 time.sleep(0.25)
             yield url
         finally:

@@ -17,7 +17,7 @@ import streamlit as st
 from optimiser import service
 from optimiser.errors import HomecareError, InfeasibleError, InputError, SolverError
 from ui import cache
-from ui.map_layers import exterior_rings, zone_colours
+from ui.map_layers import exterior_rings, road_layer_json, zone_colours
 from ui.state import AppState, zone_table_key
 
 #: Layer id of the clickable small areas on the zone map (selection comes back under it).
@@ -585,23 +585,9 @@ def zone_map(
                 pickable=False,
             )
         )
-    roads = network if isinstance(network, str) else None
-    if roads is None:
-        layers.insert(
-            1,
-            pdk.Layer(
-                "PathLayer",
-                data=network,
-                id="roads",
-                get_path="path",
-                get_color=[90, 90, 90, 170],
-                get_width="width",
-                width_min_pixels=1,
-                pickable=False,
-            ),
-        )
+    roads = network if isinstance(network, str) else road_layer_json(network)
     return PrebuiltDeck(
-        prebuilt=() if roads is None else ((1, roads),),
+        prebuilt=((1, roads),),
         layers=layers,
         initial_view_state=_view(areas),
         # No base map at all: pydeck keeps its "__MAP_STYLE__" sentinel when map_provider is

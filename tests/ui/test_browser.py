@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_ui import wait_settled
-from ui.launch import streamlit_command
+from benchmarks.bench_ui import served_app, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -78,55 +73,15 @@ def test_missing_chromium_skips_locally_and_fails_under_ci(
         _require_chromium()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def app_url(chromium: str, tmp_path: Path) -> Iterator[str]:
-    """The app served headless on a free local port; the server is always stopped after."""
-    port = _free_port()
-    env = dict(os.environ)  # the demo data is found as the app finds it (shipped in data/)
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        streamlit_command(port=port),
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so the finaliser stops all of it
-    )
-    url = f"http://127.0.0.1:{port}"
+    """The app served headless on a free local port (the benchmark's server); always stopped
+    after. The demo data is found as the app finds it (shipped in data/)."""
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    "the Streamlit server did not become healthy:\n"
-                    + (tmp_path / "streamlit.log").read_text()[-2000:]
-                )
-            time.sleep(0.25)
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        log.close()
+        with served_app(tmp_path / "streamlit.log", start_s=SERVER_START_S) as url:
+            yield url
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 def _wait_until(condition, timeout_s: float = 30.0) -> bool:
