@@ -115,11 +115,31 @@ def kpi_row(
         colour = "off" if noise else ("inverse" if kpi.lower_is_better else "normal")
         column.metric(kpi.label, shown, delta=delta, delta_color=colour)
     solve_note(summary)
+    st.caption(care_split_text(summary))
     if confirm and service.solve_quality(summary).quick:
         from ui.state import get_state
 
         state = get_state()
         full_solve_panel(cache.demo_area(), state.zone_table, str(summary.get("scenario")))
+
+
+#: The groups of people left without care, as the summary names them, in display order.
+CARE_SPLIT: tuple[tuple[str, str], ...] = (
+    ("current_clients_without_care", "current clients losing care"),
+    ("waiting_not_placed", "waiting list not placed"),
+    ("hospital_discharge_not_placed", "hospital discharge not placed"),
+)
+
+
+def care_split_text(summary: Mapping[str, Any]) -> str:
+    """Who is left without care, group by group (people and contact hours a week), so the
+    unmet hours never mix current clients who lose care with people still waiting."""
+    parts = []
+    for key, label in CARE_SPLIT:
+        group = summary.get(key)
+        if isinstance(group, Mapping):
+            parts.append(f"{label} {int(group['people'])} ({float(group['hours']):,.1f} h)")
+    return "Left without care: " + (", ".join(parts) if parts else "not reported") + "."
 
 
 def solve_note(summary: Mapping[str, Any]) -> None:

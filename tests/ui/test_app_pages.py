@@ -44,8 +44,8 @@ def _captions(at: AppTest) -> str:
 
 
 def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
-    """A commissioner's first view: five headline figures, the map, the move controls and the
-    OpenStreetMap and ONS/OS attribution."""
+    """A commissioner's first view: five headline figures, who is left without care split by
+    group, the map, the move controls and the OpenStreetMap and ONS/OS attribution."""
     assert list(_metrics(app)) == [
         "Unmet hours / week",
         "Placed hours / week",
@@ -58,6 +58,7 @@ def test_zones_page_shows_kpis_map_editor_and_attribution(app: AppTest) -> None:
     assert len(app.selectbox(key="zones_area").options) > 0
     assert len(app.selectbox(key="zones_target").options) > 0
     captions = _captions(app)
+    assert "Left without care: current clients losing care 0 (0.0 h), waiting list" in captions
     assert "© OpenStreetMap contributors" in captions and "ODbL" in captions
     assert "ONS" in captions and "OS data" in captions
 

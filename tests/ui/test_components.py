@@ -166,3 +166,18 @@ def test_a_change_smaller_than_the_gap_is_marked_within_solver_tolerance() -> No
     assert components.kpi_delta(travel, 11.0, 11.5, quality)[1] is False
     full = service.solve_quality({**summary, "solver": {"max_deterministic_time": 4.0}})
     assert not full.quick and full.label().startswith("full solve")
+
+
+def test_the_care_split_names_each_group_with_people_and_hours() -> None:
+    """Unmet hours split by who is left without care: current clients are never merged with
+    the waiting list; a summary without the split says so instead of showing zeros."""
+    summary = {
+        "current_clients_without_care": {"people": 2, "hours": 17.5},
+        "waiting_not_placed": {"people": 10, "hours": 152.25},
+        "hospital_discharge_not_placed": {"people": 0, "hours": 0.0},
+    }
+    assert components.care_split_text(summary) == (
+        "Left without care: current clients losing care 2 (17.5 h), waiting list not placed "
+        "10 (152.2 h), hospital discharge not placed 0 (0.0 h)."
+    )
+    assert components.care_split_text({}) == "Left without care: not reported."
