@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = service.demo_scenario("zoned")
     rounds = dataclasses.replace(scenario, travel_method="rounds")
     inst = design_instance(area)
-    settings = DesignSettings(method="exact", time_limit_s=60.0, seed=args.seed)
+    settings = DesignSettings(method="exact", time_limit_s=900.0, node_limit=500, seed=args.seed)
     print(f"Rutland: {inst.n_units} units, {len(inst.arcs)} neighbour pairs, "
           f"{inst.demand_min.sum() / 60:,.0f} carer-h/week (travel included)")  # fmt: skip
     hand = area.zone_table

@@ -163,7 +163,10 @@ def _cmd_design(args: argparse.Namespace) -> int:
         max_leads=args.max_leads,
     )
     settings = service.DesignSettings(
-        method=args.method, time_limit_s=args.time_limit, seed=args.seed
+        method=args.method,
+        time_limit_s=args.time_limit,
+        node_limit=args.node_limit,
+        seed=args.seed,
     )
     proposal, area = service.design_config(
         Path(args.config), rules, settings, progress=_progress(not args.quiet)
@@ -301,7 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     design.add_argument(
         "--method", choices=["auto", "exact", "heuristic"], default="auto", help="[auto]"
     )
-    design.add_argument("--time-limit", type=float, default=120.0, help="seconds [120]")
+    design.add_argument(
+        "--node-limit",
+        type=int,
+        default=200,
+        help="the exact method's deterministic budget, HiGHS branch-and-bound nodes [200]",
+    )
+    design.add_argument(
+        "--time-limit", type=float, default=300.0, help="safety cap, seconds (reported) [300]"
+    )
     design.add_argument("--seed", type=int, default=7, help="search seed [7]")
     design.set_defaults(func=_cmd_design)
 

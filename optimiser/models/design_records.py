@@ -165,15 +165,18 @@ class DesignSettings:
     """The design's budget, always recorded with it.
 
     ``method``: "exact" (HiGHS MIP with flow contiguity), "heuristic" (local search with a
-    lower bound) or "auto" (exact up to ``max_exact_units`` units). ``time_limit_s`` [s] is
-    the exact method's budget and the heuristic's safety cap; ``max_deterministic_time`` and
+    lower bound) or "auto" (exact up to ``max_exact_units`` units). ``node_limit`` is the exact
+    method's deterministic budget (HiGHS branch-and-bound nodes: single-threaded HiGHS repeats
+    exactly within it, whatever the machine's load); ``time_limit_s`` [s] is a safety cap for
+    both methods, and a design it ends says so in its notes; ``max_deterministic_time`` and
     ``workers`` are recorded for a CP-SAT model (not used by HiGHS, which is single-threaded);
     ``search_moves`` is the heuristic's deterministic budget (move evaluations); ``seed``
     seeds it.
     """
 
     method: str = "auto"
-    time_limit_s: float = 120.0
+    time_limit_s: float = 300.0
+    node_limit: int = 200
     max_deterministic_time: float = 60.0
     workers: int = 1
     seed: int = 7
@@ -186,9 +189,15 @@ class DesignSettings:
                 f"DesignSettings: field 'method' must be auto, exact or heuristic, "
                 f"got {self.method!r}"
             )
-        if self.time_limit_s <= 0 or self.workers < 1 or self.search_moves < 0:
+        if (
+            self.time_limit_s <= 0
+            or self.workers < 1
+            or self.search_moves < 0
+            or self.node_limit < 1
+        ):
             raise ValueError(
-                "DesignSettings: 'time_limit_s' must be > 0, 'workers' >= 1, 'search_moves' >= 0"
+                "DesignSettings: 'time_limit_s' must be > 0, 'workers' >= 1, 'search_moves' >= 0,"
+                " 'node_limit' >= 1"
             )
 
 
@@ -236,7 +245,8 @@ class ZoneDesign:
             f"  objective {self.objective_min:.3f} min per carer-minute (lead "
             f"{self.lead_min:.3f}, spread {self.spread_min:.3f}); bound {self.bound_min:.3f}; "
             f"gap {100 * self.gap:.2f}%",
-            f"  settings: time_limit_s={s.time_limit_s} max_deterministic_time="
+            f"  settings: node_limit={s.node_limit} time_limit_s={s.time_limit_s} "
+            f"max_deterministic_time="
             f"{s.max_deterministic_time} workers={s.workers} seed={s.seed} "
             f"search_moves={s.search_moves}",
         ]

@@ -24,11 +24,13 @@ road travel from each unit to its zone's centre unit (the within-zone spread), b
 road network. Reported per carer-minute of demand [min]. Zones whose spread is at least
 ``rural_spread_min`` are flagged rural.
 
-Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded, so a run repeats
-on the same machine unless the wall-clock ``time_limit_s`` ends it) for council-district sizes
-(Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one worker was tried first and
-proved nothing on Rutland at K = 4 in 60 deterministic units; HiGHS's LP bound does better.
-``optimiser.models.zone_search`` is the local-search heuristic
+Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded) within a
+deterministic budget of ``node_limit`` branch-and-bound nodes, so a run repeats whatever the
+machine's load; the wall-clock ``time_limit_s`` is only a safety cap, and a design it ends
+says so in its notes (Rutland: K = 7 proven optimal in 5 nodes, K = 6 in 7). Exact for
+council-district sizes (Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one
+worker was tried first and proved nothing on Rutland at K = 4 in 60 deterministic units;
+HiGHS's LP bound does better. ``optimiser.models.zone_search`` is the local-search heuristic
 with a lower bound for county sizes. Both are deterministic with a seed; the budget is in the
 result.
 """
@@ -241,7 +243,12 @@ class _DesignMip:
             constraints=LinearConstraint(a, np.array(self.lo), np.array(self.hi)),
             integrality=integrality,
             bounds=Bounds(np.zeros(self.n_vars), upper),
-            options={"time_limit": settings.time_limit_s, "presolve": True, "disp": False},
+            options={
+                "time_limit": settings.time_limit_s,
+                "node_limit": settings.node_limit,
+                "presolve": True,
+                "disp": False,
+            },
         )
 
     # --- extract ---
@@ -299,6 +306,15 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
     gap = relative_gap(terms.objective_min, min(bound, terms.objective_min))
     if status == "OPTIMAL":
         gap = min(gap, 1e-4)  # HiGHS's relative gap tolerance
+    message = str(getattr(res, "message", ""))
+    notes: tuple[str, ...] = ()
+    if status != "OPTIMAL" and "time limit" in message.lower():
+        notes = (
+            f"the {settings.time_limit_s:g} s safety cap ended the exact search before its "
+            f"{settings.node_limit} node budget: this design may differ on a less busy machine",
+        )
+    elif status != "OPTIMAL":
+        notes = (f"the exact search stopped at its budget of {settings.node_limit} nodes",)
     return finish_design(
         inst,
         rules,
@@ -312,6 +328,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
         status=status,
         method="exact (HiGHS MIP, flow contiguity)",
         wall_s=time.perf_counter() - start,
+        notes=notes,
     )
 
 

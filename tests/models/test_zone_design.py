@@ -175,3 +175,15 @@ def test_heuristic_repeats_with_its_seed():
     s = DesignSettings(method="heuristic", search_moves=1000, seed=3)
     a, b = solve_heuristic(inst, rules, s), solve_heuristic(inst, rules, s)
     assert np.array_equal(a.zone_of, b.zone_of) and a.objective_min == b.objective_min
+
+
+def test_the_exact_budget_is_nodes_and_is_recorded():
+    """The exact method's budget is HiGHS nodes (deterministic), shown in the summary beside
+    the safety cap; a node limit below one is refused; the line's optimum needs no more than
+    the default budget, so no note about a budget or a cap is added."""
+    with pytest.raises(ValueError, match="node_limit"):
+        DesignSettings(node_limit=0)
+    rules = DesignRules(n_zones=2, max_leads=1, headroom_pct=0, min_volume_h=0)
+    design = solve_exact(_line(), rules, DesignSettings(method="exact", node_limit=50))
+    assert "node_limit=50" in design.summary()
+    assert design.status == "OPTIMAL" and design.notes == ()
