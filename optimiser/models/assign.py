@@ -31,7 +31,9 @@ shifts, and an exact knapsack re-pack of each provider priced by the LP's duals)
 the hint when better; on small instances the unmet stage also runs HiGHS's MIP for a node
 budget (``mip_stage``); each stage's solution hints the next, so every stage starts from a
 feasible point and is anytime (a stage cut short keeps its best solution and bound). The best
-bound of LP, MIP and CP-SAT is the stage's. The answer is never worse than greedy brokerage on
+bound of LP, surrogate knapsack (``surrogate_bound``: every provider's capacity as one knapsack
+priced by the LP's duals, which cannot place part of a package), MIP and CP-SAT is the
+stage's. The answer is never worse than greedy brokerage on
 stages 0-1 (checked; greedy's is kept and recorded otherwise).
 """
 
@@ -57,6 +59,7 @@ from optimiser.models.lp_warm_start import (
 )
 from optimiser.models.mip_stage import solve_stage_mip
 from optimiser.models.solution import AssignmentSolution, StageRecord, relative_gap
+from optimiser.models.surrogate_bound import surrogate_bound
 from optimiser.models.validate import check_assignment, objective_values
 
 #: Stage names in lexicographic order.
@@ -88,6 +91,9 @@ MIP_NODES_PER_DET_UNIT: dict[str, float] = {"unmet": 1000.0}
 MIP_NODE_LIMIT: dict[str, int] = {"unmet": 1000}
 #: Largest instance (candidate pairs) the MIP runs on: beyond it the nodes cost too much.
 MIP_MAX_PAIRS = 4000
+#: Stages that also take the surrogate knapsack bound: those deciding who is left without
+#: care. Later stages keep earlier ones' values, which the surrogate drops, so it is weak there.
+SURROGATE_STAGES: tuple[str, ...] = ("current_clients", "unmet")
 #: CP-SAT parameters per stage, beyond workers, seed and budget.
 STAGE_PARAMETERS: dict[str, dict[str, object]] = {}
 
@@ -508,6 +514,9 @@ def solve_assignment(
                     deterministic=det_total is not None,
                 )
                 source = lp_source if lp_source != "previous" else source
+                if lp is not None and lp_bound is not None and name in SURROGATE_STAGES:
+                    extra = surrogate_bound(instance, obj, kept, lp.capacity_duals)
+                    lp_bound = lp_bound if extra is None else max(lp_bound, extra)
             if warm_start and name in MIP_NODE_LIMIT and instance.n_pairs <= MIP_MAX_PAIRS:
                 nodes = MIP_NODE_LIMIT[name]
                 if det_stage is not None:

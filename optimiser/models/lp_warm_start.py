@@ -42,12 +42,15 @@ class LpResult:
     ``kept_duals`` (one per earlier stage, >= 0) are the optimal dual values of the earlier
     stages' constraints: what one unit more of that stage's value would save in this stage's
     objective. The local search prices earlier stages with them when it re-packs providers.
+    ``capacity_duals`` (one per provider, >= 0) are the same for one more carer minute of
+    each provider's capacity: the prices of the surrogate bound (``surrogate_bound``).
     """
 
     x: np.ndarray
     u: np.ndarray
     objective: float
     kept_duals: np.ndarray
+    capacity_duals: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ def solve_relaxation(
         u=res.x[m:],
         objective=float(res.fun) + objective.constant,
         kept_duals=kept_duals,
+        capacity_duals=np.maximum(-marginals[: instance.n_providers], 0.0),
     )
 
 

@@ -449,3 +449,42 @@ def test_a_worse_start_never_beats_greedy_on_who_is_left_without_care():
     greedy = greedy_assignment(inst)
     assert result.fell_back_to_greedy
     assert result.provider_of.tolist() == greedy.provider_of.tolist()
+
+
+def _tight_packing() -> AssignmentInstance:
+    """Two providers of 10 h; waiting packages of 7 h (100 days waiting: weight 2), 6, 6, 4
+    and 4 h (weight 1), no travel. What makes it interesting: the LP relaxation places the
+    7 h package and fills the other 13 h of room with fractions (7 weighted hours unmet),
+    but whole packages cannot fill 7 + 3: the optimum places 7, 6 + 4 and leaves 6 + 4 h
+    (10 weighted hours) waiting, so the proof must come from integer reasoning."""
+    pkgs = [simple_package("long", calls=7, days_waiting=100)] + [
+        simple_package(f"p{h}{j}", calls=h) for h, j in ((6, 0), (6, 1), (4, 0), (4, 1))
+    ]
+    providers = [simple_provider(k, capacity_hours=10) for k in ("A", "B")]
+    return _build(pkgs, providers, np.zeros((2, len(pkgs))))
+
+
+@pytest.mark.parametrize("warm_start", [True, False])  # LP, HiGHS MIP and CP-SAT; CP-SAT alone
+def test_the_unmet_stage_reaches_a_known_optimum_above_its_lp_bound(warm_start: bool):
+    """From a start with nobody placed, the unmet stage reaches the known optimum (10
+    weighted hours unmet: 600,000 milli-weight-minutes) although the LP bound is 30% below
+    it, and reports it as proven: bound equal to the value, gap 0, every stage's gap equal to
+    its recorded value and bound."""
+    from optimiser.models.assign import _AssignmentModel
+    from optimiser.models.lp_warm_start import solve_relaxation
+    from optimiser.models.solution import relative_gap
+
+    inst = _tight_packing()
+    lp = solve_relaxation(inst, _AssignmentModel(inst).objective("unmet"), [], time_limit_s=10)
+    assert lp is not None and lp.objective == pytest.approx(7 * 60 * 1000)
+    det = SolverSettings(time_limit_s=600.0, workers=1, seed=0, max_deterministic_time=1.0)
+    nobody = np.full(inst.n_packages, -1, dtype=np.int64)
+    result = solve_assignment(inst, det, hint=nobody, warm_start=warm_start)
+    unmet = next(s for s in result.stages if s.name == "unmet")
+    assert unmet.objective == 10 * 60 * 1000
+    assert unmet.best_bound == unmet.objective and unmet.gap == 0.0
+    assert result.unmet_stage_gap == 0.0
+    assert result.provider_of[0] >= 0 and (result.provider_of < 0).sum() == 2
+    for stage in result.stages:
+        assert stage.gap == relative_gap(stage.objective, stage.best_bound)
+    assert not result.fell_back_to_greedy and check_assignment(inst, result.provider_of) == []
