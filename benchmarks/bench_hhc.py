@@ -1,7 +1,7 @@
 """Home health care benchmark (Mankowska et al. 2014) through the product's rounds model.
 
 Usage: python benchmarks/bench_hhc.py [--instances DIR] [--time-limit S] [--limit K]
-       [--families A,B,C] [--seed N]
+       [--families A,B,C] [--seed N] [--solution-limit N]
 
 Each instance is read (``DS`` block 1-based), turned into a ``RoundsInstance`` (services as
 visits with soft window ends, qualifications as skills, double services as sync groups) and
@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--families", default="", help="comma-separated families, e.g. A,B,C")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--solution-limit",
+        type=int,
+        default=None,
+        help="stop OR-Tools after N solutions (a budget that load cannot change; the time "
+        "limit stays a cap)",
+    )
     args = ap.parse_args(argv)
     if not args.instances.is_dir():
         print(
@@ -74,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None:
         paths = paths[: args.limit]
     best = best_known(args.instances)
-    settings = RoundsSettings(time_limit_s=args.time_limit, seed=args.seed)
+    settings = RoundsSettings(
+        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
+    )
     print(f"# {len(paths)} instances from {args.instances}; {settings}")
     print("# path: the product's (nothing handed in); peer: none (PyVRP cannot express these)")
     print(f"# load average at start: {_load()}")

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_rounds.py [--instances DIR] [--time-limit S] [--limit K]
        [--classes C1,R1,...] [--names C101,R201,...] [--vehicle-cost X]
-       [--warm-start none|pyvrp] [--seed N] [--no-pyvrp]
+       [--warm-start none|pyvrp] [--seed N] [--solution-limit N] [--no-pyvrp]
 
 Each instance is read with DIMACS rounding (distances truncated to one decimal), solved by
 ``solve_rounds`` with the product's default settings (the function and path the product runs),
@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         help="none: the product's path (default); pyvrp: a non-product experiment",
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--solution-limit",
+        type=int,
+        default=None,
+        help="stop OR-Tools after N solutions (a budget that load cannot change; the time "
+        "limit stays a cap)",
+    )
     ap.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP peer")
     args = ap.parse_args(argv)
     if not args.instances.is_dir():
@@ -93,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if p.stem in names]
     if args.limit is not None:
         paths = paths[: args.limit]
-    settings = RoundsSettings(time_limit_s=args.time_limit, seed=args.seed)
+    settings = RoundsSettings(
+        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
+    )
     product = args.warm_start == "none"
     solve = solve_rounds if product else solve_with_pyvrp_start
     path_label = (
