@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_hhc.py [--instances DIR] [--time-limit S] [--limit K]
        [--families A,B,C] [--seed N] [--solution-limit N]
+       [--greedy-steps N]
 
 Each instance is read (``DS`` block 1-based), turned into a ``RoundsInstance`` (services as
 visits with soft window ends, qualifications as skills, double services as sync groups) and
@@ -65,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         help="stop OR-Tools after N solutions (a budget that load cannot change; the time "
         "limit stays a cap)",
     )
+    ap.add_argument(
+        "--greedy-steps",
+        type=int,
+        default=None,
+        help="stop the constructive start after N steps (with --solution-limit: repeatable)",
+    )
     args = ap.parse_args(argv)
     if not args.instances.is_dir():
         print(
@@ -82,7 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         paths = paths[: args.limit]
     best = best_known(args.instances)
     settings = RoundsSettings(
-        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        solution_limit=args.solution_limit,
+        greedy_steps=args.greedy_steps,
     )
     print(f"# {len(paths)} instances from {args.instances}; {settings}")
     print("# path: the product's (nothing handed in); peer: none (PyVRP cannot express these)")
