@@ -93,7 +93,7 @@ class RoundsOptions:
     """How rounds are built and solved (from a scenario's ``[rounds]`` table).
 
     ``time_limit_s`` is the budget per provider-day [s]; ``solution_limit`` (tests) makes runs
-    repeatable; ``first_solution_strategy`` SAVINGS measured best (see ``RoundsSettings``);
+    repeatable; ``first_solution_strategy``: see ``RoundsSettings`` for why the default;
     ``worker_slack`` multiplies the workers a shift needs by a rough load estimate
     (``travel_allowance_min`` per call) to size the fleet; ``worker_fixed_cost`` [min] is charged
     per worker used, so fewer rounds win ties. Every round starts and ends at the provider's
@@ -103,7 +103,7 @@ class RoundsOptions:
 
     time_limit_s: float = 2.0
     solution_limit: int | None = None
-    first_solution_strategy: str = "SAVINGS"
+    first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     local_search_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     seed: int = 0
     shifts: tuple[ShiftPattern, ...] = DEFAULT_SHIFTS

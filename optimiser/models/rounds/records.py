@@ -219,12 +219,12 @@ def _instance_problems(inst: RoundsInstance) -> list[Problem]:
 class RoundsSettings:
     """How to solve: search strategy, limits, penalties and the constructive-start switch.
 
-    ``first_solution_strategy`` and ``local_search_metaheuristic`` are OR-Tools enum names;
-    SAVINGS is the default because it measured best of the three insertion starts tried
-    (SAVINGS, PARALLEL_CHEAPEST_INSERTION, LOCAL_CHEAPEST_INSERTION) on 8 Solomon instances
-    with guided local search at an equal budget of 500 solutions: mean gap 1.61% against 2.66%
-    and 2.86% (``benchmarks/bench_rounds.py --solution-limit 500``). Where the day has
-    synchronised visits the constructive start replaces it.
+    ``first_solution_strategy`` and ``local_search_metaheuristic`` are OR-Tools enum names.
+    PARALLEL_CHEAPEST_INSERTION stays the default by measurement: SAVINGS measured better on
+    8 Solomon instances at 500 solutions (mean gap 1.61% against 2.66%), but on the demo's
+    provider-days at 2 s each on a busy machine it left about a quarter of the calls unserved,
+    where parallel cheapest insertion serves them all (``benchmarks/bench_rounds.py``,
+    ``benchmarks/bench_estimate_vs_rounds.py``).
     ``warm_start`` "auto" seeds instances with synchronised visits by the constructive search
     (for ``greedy_share`` of the time limit), "none" never does. Routes handed in to
     :func:`~optimiser.models.rounds.solve_rounds` (``initial_routes``) replace that start.
@@ -235,7 +235,7 @@ class RoundsSettings:
     """
 
     time_limit_s: float = 10.0
-    first_solution_strategy: str = "SAVINGS"
+    first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     local_search_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     solution_limit: int | None = None
     seed: int = 0
