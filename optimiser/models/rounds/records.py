@@ -220,11 +220,11 @@ class RoundsSettings:
     """How to solve: search strategy, limits, penalties and the constructive-start switch.
 
     ``first_solution_strategy`` and ``local_search_metaheuristic`` are OR-Tools enum names.
-    PARALLEL_CHEAPEST_INSERTION stays the default by measurement: SAVINGS measured better on
-    8 Solomon instances at 500 solutions (mean gap 1.61% against 2.66%), but on the demo's
-    provider-days at 2 s each on a busy machine it left about a quarter of the calls unserved,
-    where parallel cheapest insertion serves them all (``benchmarks/bench_rounds.py``,
-    ``benchmarks/bench_estimate_vs_rounds.py``).
+    PARALLEL_CHEAPEST_INSERTION stays the default: SAVINGS measured better on 8 Solomon
+    instances at an equal budget of 500 solutions (mean gap 1.61% against 2.66%;
+    ``benchmarks/bench_rounds.py --solution-limit 500``), but its effect on the product's
+    provider-days (breaks, double-handed calls, 2 s each) is not yet measured cleanly: on a
+    machine at load 12-16 both starts left calls unserved there.
     ``warm_start`` "auto" seeds instances with synchronised visits by the constructive search
     (for ``greedy_share`` of the time limit), "none" never does. Routes handed in to
     :func:`~optimiser.models.rounds.solve_rounds` (``initial_routes``) replace that start.
