@@ -1,20 +1,27 @@
-"""VRPTW benchmark of the rounds model (the product's code path) against best-known and PyVRP.
+"""VRPTW benchmark of the product's rounds path against best-known, with PyVRP as a peer.
 
 Usage: python benchmarks/bench_rounds.py [--instances DIR] [--time-limit S] [--limit K]
-       [--classes C1,R1,...] [--vehicle-cost X] [--warm-start auto|none] [--seed N]
+       [--classes C1,R1,...] [--names C101,R201,...] [--vehicle-cost X]
+       [--warm-start none|pyvrp] [--seed N] [--solution-limit N] [--no-pyvrp]
 
 Each instance is read with DIMACS rounding (distances truncated to one decimal), solved by
-``solve_rounds`` (the same function the product calls), checked by the independent validator,
-and solved again by PyVRP directly (its own reader, same rounding) for the same time. With
-``--warm-start auto`` (the default) PyVRP's routes are handed to ``solve_rounds`` as its initial
-routes (``benchmarks/pyvrp_start.py``); ``--warm-start none`` is the product's path with
-nothing handed in from outside. Prints per instance and per class: vehicles, distance,
-best-known vehicles and distance, gaps [%].
+``solve_rounds`` with the product's default settings (the function and path the product runs),
+checked by the independent validator, and solved by PyVRP directly (its own reader, same
+rounding) for the same time limit in the same run, as a peer. ``--warm-start none`` (the
+default) is the product's path with nothing handed in from outside; ``--warm-start pyvrp`` is
+an experiment the product never runs (PyVRP's routes for 80% of the time, OR-Tools polishing
+them: ``benchmarks/pyvrp_start.py``) and is labelled so in the output.
+
+Every instance counts: one with a missed visit, a validator violation or no solution is
+infeasible (``benchmarks/bench_table.py``). Prints per instance and per class, then the
+RESULT line: instances, missed, violations, infeasible, mean_gap_pct (over the feasible
+instances), pyvrp_mean_gap_pct (over PyVRP's feasible ones), and the rest.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
@@ -24,9 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
+from benchmarks.bench_table import BenchRow, class_table, result_line
 from benchmarks.instances.solomon import instance_paths, read_best_known, read_vrptw
 from benchmarks.pyvrp_start import solve_with_pyvrp_start
 from optimiser.data import locations
+from optimiser.errors import SolverError
 from optimiser.models.rounds import RoundsSettings, solve_rounds
 from optimiser.models.validate_rounds import validate_rounds
 
@@ -46,16 +55,34 @@ def _pyvrp(path: Path, time_limit_s: float, seed: int) -> tuple[int, float, bool
     return res.best.num_routes(), res.best.distance() / 10.0, res.best.is_feasible()
 
 
+def _load() -> str:
+    """The 1-minute load average (the figures' context on a shared machine)."""
+    return Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "na"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--classes", default="", help="comma-separated classes, e.g. C1,R1")
+    ap.add_argument("--names", default="", help="comma-separated instances, e.g. C101,R201")
     ap.add_argument("--vehicle-cost", type=int, default=0, help="fixed cost per vehicle [0.1]")
-    ap.add_argument("--warm-start", choices=["auto", "none"], default="auto")
+    ap.add_argument(
+        "--warm-start",
+        choices=["none", "pyvrp"],
+        default="none",
+        help="none: the product's path (default); pyvrp: a non-product experiment",
+    )
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP comparison")
+    ap.add_argument(
+        "--solution-limit",
+        type=int,
+        default=None,
+        help="stop OR-Tools after N solutions (a budget that load cannot change; the time "
+        "limit stays a cap)",
+    )
+    ap.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP peer")
     args = ap.parse_args(argv)
     if not args.instances.is_dir():
         print(
@@ -68,62 +95,79 @@ def main(argv: list[str] | None = None) -> int:
     if args.classes:
         wanted = set(args.classes.split(","))
         paths = [p for p in paths if _class_of(p.stem) in wanted]
+    if args.names:
+        names = set(args.names.split(","))
+        paths = [p for p in paths if p.stem in names]
     if args.limit is not None:
         paths = paths[: args.limit]
-    settings = RoundsSettings(time_limit_s=args.time_limit, seed=args.seed)
-    solve = solve_with_pyvrp_start if args.warm_start == "auto" else solve_rounds
-    print(
-        f"# {len(paths)} instances from {args.instances}; {settings}; "
-        f"start handed in: {'pyvrp' if args.warm_start == 'auto' else 'none'}"
+    settings = RoundsSettings(
+        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
     )
+    product = args.warm_start == "none"
+    solve = solve_rounds if product else solve_with_pyvrp_start
+    path_label = (
+        "the product's path (nothing handed in)"
+        if product
+        else "NOT the product's path: experiment with PyVRP's routes handed in"
+    )
+    print(f"# {len(paths)} instances from {args.instances}; {settings}")
+    print(f"# path: {path_label}; peer: {'none' if args.no_pyvrp else 'PyVRP, same time limit'}")
+    print(f"# load average at start: {_load()}")
     head = (
         f"{'instance':10} {'veh':>4} {'dist':>9} {'bk_veh':>6} {'bk_dist':>9} {'gap%':>7} "
-        f"{'missed':>6} {'viol':>4} {'warm':>6} {'py_veh':>6} {'py_dist':>9} {'py_gap%':>7}"
+        f"{'missed':>6} {'viol':>4} {'feas':>4} {'warm':>6} {'py_veh':>6} {'py_dist':>9} "
+        f"{'py_gap%':>7}"
     )
     print(head)
-    rows = []
+    rows: list[BenchRow] = []
     for path in paths:
         inst = read_vrptw(path, vehicle_fixed_cost=args.vehicle_cost)
         bk = read_best_known(path.with_suffix(".sol"))
-        res = solve(inst, settings)
+        try:
+            res = solve(inst, settings)
+        except SolverError as exc:
+            print(f"{path.stem:10} no solution: {exc}", flush=True)
+            rows.append(BenchRow(path.stem, _class_of(path.stem), math.nan, len(inst.visits)))
+            continue
         violations = validate_rounds(inst, res)
         dist = res.distance / 10.0
         gap = 100.0 * (dist - bk.cost) / bk.cost
-        if args.no_pyvrp:
-            py_veh, py_dist, py_gap = 0, float("nan"), float("nan")
-        else:
+        py_gap: float | None = None
+        py_veh, py_dist = 0, math.nan
+        if not args.no_pyvrp:
             py_veh, py_dist, py_ok = _pyvrp(path, args.time_limit, args.seed)
-            py_gap = 100.0 * (py_dist - bk.cost) / bk.cost if py_ok else float("nan")
-        rows.append((path.stem, res, bk, gap, py_veh, py_gap, len(violations)))
+            py_gap = 100.0 * (py_dist - bk.cost) / bk.cost if py_ok else math.nan
+        row = BenchRow(
+            path.stem,
+            _class_of(path.stem),
+            gap,
+            len(res.missed),
+            len(violations),
+            py_gap,
+            res.vehicles_used,
+            bk.vehicles,
+        )
+        rows.append(row)
         print(
             f"{path.stem:10} {res.vehicles_used:>4} {dist:>9.1f} {bk.vehicles:>6} "
             f"{bk.cost:>9.1f} {gap:>7.2f} {len(res.missed):>6} {len(violations):>4} "
-            f"{res.warm_start[:6]:>6} {py_veh:>6} {py_dist:>9.1f} {py_gap:>7.2f}",
+            f"{'yes' if row.feasible else 'NO':>4} {res.warm_start[:6]:>6} {py_veh:>6} "
+            f"{py_dist:>9.1f} {py_gap if py_gap is not None else math.nan:>7.2f}",
             flush=True,
         )
     print()
+    print(class_table(rows))
     print(
-        f"{'class':6} {'n':>3} {'mean_gap%':>9} {'max_gap%':>8} {'veh':>5} {'bk_veh':>6} "
-        f"{'py_gap%':>7} {'missed':>6}"
+        "# mean_gap% and max_gap% are over the feasible instances (infeas counts the others); "
+        "all_gap% over every instance with a solution, as returned"
     )
-    classes = sorted({_class_of(r[0]) for r in rows})
-    for c in classes:
-        rs = [r for r in rows if _class_of(r[0]) == c]
-        print(
-            f"{c:6} {len(rs):>3} {sum(r[3] for r in rs) / len(rs):>9.2f} "
-            f"{max(r[3] for r in rs):>8.2f} {sum(r[1].vehicles_used for r in rs):>5} "
-            f"{sum(r[2].vehicles for r in rs):>6} {sum(r[5] for r in rs) / len(rs):>7.2f} "
-            f"{sum(len(r[1].missed) for r in rs):>6}"
-        )
-    n = len(rows)
-    mean_gap = sum(r[3] for r in rows) / n if n else float("nan")
-    py_mean = sum(r[5] for r in rows) / n if n else float("nan")
-    missed = sum(len(r[1].missed) for r in rows)
-    viol = sum(r[6] for r in rows)
-    print(f"# missed visits in total: {missed}; validator violations in total: {viol}")
     print(
-        f"RESULT instances={n} mean_gap_pct={mean_gap:.2f} pyvrp_mean_gap_pct={py_mean:.2f} "
-        f"time_limit_s={args.time_limit:g}"
+        result_line(
+            rows,
+            time_limit_s=f"{args.time_limit:g}",
+            path="product" if product else "pyvrp_start_experiment",
+            load_avg=_load(),
+        )
     )
     return 0
 

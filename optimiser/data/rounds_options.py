@@ -93,7 +93,8 @@ class RoundsOptions:
     """How rounds are built and solved (from a scenario's ``[rounds]`` table).
 
     ``time_limit_s`` is the budget per provider-day [s]; ``solution_limit`` (tests) makes runs
-    repeatable; ``worker_slack`` multiplies the workers a shift needs by a rough load estimate
+    repeatable; ``first_solution_strategy``: see ``RoundsSettings`` for why the default;
+    ``worker_slack`` multiplies the workers a shift needs by a rough load estimate
     (``travel_allowance_min`` per call) to size the fleet; ``worker_fixed_cost`` [min] is charged
     per worker used, so fewer rounds win ties. Every round starts and ends at the provider's
     office (the inputs hold no carers' homes). ``shifts`` cannot be set from a scenario file.

@@ -169,12 +169,18 @@ class _Decoder:
 
 
 def greedy_routes(
-    inst: RoundsInstance, active: list[int], time_limit_s: float, seed: int
+    inst: RoundsInstance,
+    active: list[int],
+    time_limit_s: float,
+    seed: int,
+    max_steps: int | None = None,
 ) -> list[list[int]]:
     """The decoder's best routes over orders improved by late-acceptance hill climbing.
 
     Starts from calls sorted by window start; each step swaps two calls or moves one, decodes,
-    and accepts if no worse than the cost L steps ago (L = 50). Stops at the time limit.
+    and accepts if no worse than the cost L steps ago (L = 50). Stops at the time limit, or
+    after ``max_steps`` steps if that comes first (a budget load cannot change: with it and a
+    time limit that is not reached, the routes depend on the seed alone).
     """
     dec = _Decoder(inst, active)
     rng = np.random.default_rng(seed)
@@ -185,7 +191,7 @@ def greedy_routes(
     n = len(order)
     t_end = time.monotonic() + time_limit_s
     step = 0
-    while n > 1 and time.monotonic() < t_end:
+    while n > 1 and time.monotonic() < t_end and (max_steps is None or step < max_steps):
         cand = list(order)
         x, y = (int(z) for z in rng.choice(n, size=2, replace=False))
         if rng.random() < 0.5:

@@ -69,7 +69,7 @@ def solve_rounds(
         warm = "given"
     elif settings.warm_start == "auto" and any(g.first in node_of for g in inst.syncs):
         budget = settings.time_limit_s * settings.greedy_share
-        start = greedy_routes(inst, active, budget, settings.seed)
+        start = greedy_routes(inst, active, budget, settings.seed, settings.greedy_steps)
         warm = "greedy"
 
     sync_nodes = {
