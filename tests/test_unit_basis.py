@@ -96,7 +96,6 @@ def test_cost_weekly_cost_and_pay_headroom_by_hand():
         carer_hours=np.array([p.carer_hours for p in pkgs]),
         placed=np.array([True, True]),
         baseline_placed=np.array([True, True]),
-        rural=np.array([False, False]),
     )
     assert out.scenario.total_gbp_per_carer_hour == pytest.approx(24.40, abs=1e-3)
     assert out.baseline.total_gbp_per_carer_hour == pytest.approx(26.575, abs=1e-3)
