@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import geopandas as gpd
 import numpy as np
@@ -23,18 +25,32 @@ DEFAULT_TOLERANCE_M2 = 1_000.0
 
 
 def read_areas(
-    path: str | Path, *, code_field: str, name_field: str | None = None
+    path: str | Path | BinaryIO,
+    *,
+    code_field: str,
+    name_field: str | None = None,
+    source_name: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read small-area polygons (e.g. ONS LSOA or ward GeoJSON) into a GeoDataFrame.
+
+    ``path`` is a file or an in-memory buffer (an upload, read where it is: nothing is written);
+    ``source_name`` names it in messages (default: the file name).
 
     Returns columns ``area_code``, ``area_name`` and ``geometry`` (EPSG:4326), one row per area,
     sorted by code. Raises ``InputError`` naming the file (and field) if the file cannot be read
     or holds no features, a field is missing, a code is empty or repeated, or a geometry is empty.
     """
-    path = Path(path)
-    source = path.name
+    if isinstance(path, str | Path):
+        path = Path(path)
+        source = source_name or path.name
+    else:
+        source = source_name or str(getattr(path, "name", "areas"))
+        path.seek(0)
     try:
-        gdf = gpd.read_file(path)
+        with warnings.catch_warnings():
+            # GDAL warns that an in-memory GeoPackage has no .gpkg name; harmless.
+            warnings.filterwarnings("ignore", message=".*non conformant file extension")
+            gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own types for cut-off or corrupt files
         raise InputError(
             Problem(source, None, None, f"cannot read the file (cut off or not a map file?): {exc}")

@@ -223,7 +223,7 @@ def _cmd_stress(args: argparse.Namespace) -> int:
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
-    return launch(["--port", str(args.port)])
+    return launch(["--port", str(args.port), *([args.config] if args.config else [])])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,7 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     stress.add_argument("--out", default=None, help="output folder [results/stress/<name>]")
     stress.set_defaults(func=_cmd_stress)
 
-    app = sub.add_parser("ui", help="start the Streamlit app on 127.0.0.1 (the demo area)")
+    app = sub.add_parser(
+        "ui", help="start the Streamlit app on 127.0.0.1 (the demo area, or CONFIG's area)"
+    )
+    app.add_argument(
+        "config",
+        nargs="?",
+        default=None,
+        help="scenario config whose area the app opens (own data: docs/own-council.md) [demo]",
+    )
     app.add_argument("--port", type=int, default=8501)
     app.set_defaults(func=_cmd_ui)
     return parser

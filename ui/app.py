@@ -1,4 +1,4 @@
-"""The Streamlit app's entrypoint: page set-up and the router between the six pages."""
+"""The Streamlit app's entrypoint: page set-up and the router between the seven pages."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ PAGES = {
     "Operations": [
         _page("brokerage", "Brokerage", ":material/handshake:"),
         _page("finance", "Finance", ":material/currency_pound:"),
+    ],
+    "Area": [
+        _page("area", "Your area", ":material/upload_file:"),
     ],
 }
 

@@ -1,6 +1,7 @@
-"""Cached wrappers around optimiser.service: the demo area loaded once, results kept in memory.
+"""Cached wrappers around optimiser.service: the startup area loaded once, results in memory.
 
-``st.cache_resource`` holds the demo area (its road graph cannot be serialised) and the
+``st.cache_resource`` holds the demo area and the area of the config the app was started with
+(``$HOMECARE_UI_CONFIG``; their road graphs cannot be serialised), and the
 scenario results by zone table (so that a zone edit re-solves
 only what it changes, from the result of the table it was made on). Every other call is
 ``st.cache_data`` keyed by hashable values: the zone table's CSV text, the scenario's repr,
@@ -13,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,44 +36,86 @@ Progress = Callable[[float, str], None]
 #: Seed of the demo area (the CLI's default too).
 DEMO_SEED = 7
 
+#: The environment variable naming the scenario config whose area the app opens at start
+#: (``homecare ui CONFIG`` sets it for the Streamlit process); unset: the demo area.
+CONFIG_ENV_VAR = "HOMECARE_UI_CONFIG"
+
 
 @dataclass
 class _AreaSlot:
-    """A shared box for the demo area: loaded once per process, under a lock."""
+    """A shared box for an area from shipped or named files (the demo, the startup config):
+    loaded once per process, under a lock."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     area: Any = None
 
 
 @st.cache_resource(show_spinner=False)
-def _area_slot(seed: int) -> _AreaSlot:
+def _area_slot(key: str) -> _AreaSlot:
     return _AreaSlot()
 
 
-def demo_area(*, seed: int = DEMO_SEED) -> service.AreaData:
-    """The demo area, loaded on first use with a progress bar, then shared by every session."""
-    slot = _area_slot(seed)
+def _shared_area(key: str, title: str, load: Callable[[Progress], Any]) -> service.AreaData:
+    """The area under ``key``, loaded on first use with a progress bar, then shared by every
+    session (it is read from files on this machine, never from an upload)."""
+    slot = _area_slot(key)
     if slot.area is None:
         with slot.lock:
             if slot.area is None:
                 holder = st.empty()
-                with (
-                    holder.container(),
-                    st.status("Loading the demo area (first time only)...", expanded=True),
-                ):
+                with holder.container(), st.status(title, expanded=True):
                     bar = st.progress(0.0, text="Reading the road network")
 
                     def report(fraction: float, message: str) -> None:
                         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
-                    slot.area = service.load_demo_area(seed=seed, progress=report)
+                    slot.area = load(report)
                 holder.empty()
     return slot.area
 
 
+def demo_area(*, seed: int = DEMO_SEED) -> service.AreaData:
+    """The demo area, loaded on first use with a progress bar, then shared by every session."""
+    return _shared_area(
+        f"demo|{seed}",
+        "Loading the demo area (first time only)...",
+        lambda report: service.load_demo_area(seed=seed, progress=report),
+    )
+
+
+def config_area(path: str | Path) -> service.AreaData:
+    """The area a scenario config names (``service.area_for_config``: own data or the demo),
+    loaded once per process and config file (``InputError`` listing every problem)."""
+    resolved = Path(path).expanduser().resolve()
+
+    def load(report: Progress) -> Any:
+        return service.area_for_config(service.load_config(resolved), progress=report)
+
+    return _shared_area(f"config|{resolved}", f"Loading the area of {resolved.name}...", load)
+
+
+def startup_config() -> Path | None:
+    """The config the app was started with (``$HOMECARE_UI_CONFIG``), or None for the demo."""
+    value = os.environ.get(CONFIG_ENV_VAR, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def startup_area() -> service.AreaData:
+    """The area the app opens first: the startup config's, else the demo area."""
+    config = startup_config()
+    return config_area(config) if config is not None else demo_area()
+
+
+def startup_source() -> str:
+    """Where the startup area comes from, in words ("the demo", or the config's path)."""
+    config = startup_config()
+    return "the demo" if config is None else f"the config {config}"
+
+
 def area_key(area: service.AreaData) -> str:
     """A short, stable text naming an area within this process (for cache keys)."""
-    return f"{area.name}|{len(area.packages)}|{len(area.providers)}|{id(area)}"
+    # the content digest too: an id can be reused once an opened area is let go
+    return f"{area.name}|{len(area.packages)}|{len(area.providers)}|{area.digest}|{id(area)}"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -120,7 +120,7 @@ def kpi_row(
         from ui.state import get_state
 
         state = get_state()
-        full_solve_panel(cache.demo_area(), state.zone_table, str(summary.get("scenario")))
+        full_solve_panel(current_area(state), state.zone_table, str(summary.get("scenario")))
 
 
 #: The groups of people left without care, as the summary names them, in display order.
@@ -281,12 +281,30 @@ def progress_reporter(bar: Any) -> Any:
     return report
 
 
+def current_area(state: AppState) -> service.AreaData:
+    """The area every page works on: the one this session opened (Your area page), else the
+    startup area (the config ``homecare ui CONFIG`` named, else the demo). The page stops with
+    every problem listed if the startup area cannot load."""
+    opened = state.opened_area
+    if opened is not None:
+        return opened.area
+    with stop_on_error(f"Loading the area of {cache.startup_source()}"):
+        return cache.startup_area()
+
+
+def area_source(state: AppState) -> str:
+    """Where the area on screen comes from, in words."""
+    opened = state.opened_area
+    return opened.source if opened is not None else cache.startup_source()
+
+
 def page_area(state: AppState) -> tuple[service.AreaData, pd.DataFrame]:
-    """Where every page starts: the demo area (the page stops with a message if it cannot
-    load) and the session's working zone table (the demo zones until the user changes them)."""
-    with stop_on_error("Loading the demo area"):
-        area = cache.demo_area()
-    return area, state.ensure_zone_table(area.zone_table, source="demo zones")
+    """Where every page starts: the current area (``current_area``) and the session's working
+    zone table (the area's own zones until the user changes them; another area's first page
+    starts again from its zones)."""
+    area = current_area(state)
+    table = state.zone_table_for(cache.area_key(area), area.zone_table, source="the area's zones")
+    return area, table
 
 
 def problems_list(problems: Sequence[Any]) -> None:

@@ -27,10 +27,24 @@ _FULL = "hc_full_solves"  # dict[str, ScenarioResult]: full solves by "rule|zone
 FULL_SOLVES_KEPT = 4
 
 _OPTIONS = "hc_options"  # dict[str, Any]: page options kept in a workspace file
+_AREA = "hc_area"  # OpenedArea | None: an area opened on the Your area page (else the startup's)
+_ZONE_AREA = "hc_zone_area"  # str: the key of the area the working zone table belongs to
+
+#: What belongs to one area and is forgotten when another area is opened.
+_PER_AREA = (_ZONE_PARENT, _LAST_RUN, _PREVIOUS_RUN, _SAVED, _PROPOSAL, _FULL, _OPTIONS)
 
 
 #: A scenario saved for comparison (its name, rule, travel method, zones and summary).
 SavedScenario = SavedRun
+
+
+@dataclass(frozen=True)
+class OpenedArea:
+    """An area this session opened (an ``AreaData``, kept in memory only) and where it came
+    from ("uploads: packages.csv, ...", a config's path)."""
+
+    area: Any
+    source: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,35 @@ class AppState:
         if not self.has_zone_table():
             self.set_zone_table(default, source=source)
         return self.zone_table
+
+    def zone_table_for(self, area_id: str, default: pd.DataFrame, *, source: str) -> pd.DataFrame:
+        """The working zone table of the area ``area_id``: the session's own while it works on
+        that area; on the first page of another area, that area's ``default`` zones, and the
+        last area's runs, saved scenarios, design and full solves are forgotten (their figures
+        are of other people and roads)."""
+        if self._store.get(_ZONE_AREA) != area_id:
+            if _ZONE_AREA in self._store:  # an area before this one: forget its work
+                for key in _PER_AREA:
+                    self._store.pop(key, None)
+                self._store.pop("zones_rule", None)
+            self.set_zone_table(default, source=source)
+            self._store[_ZONE_AREA] = area_id
+        return self.zone_table
+
+    # --- the area -----------------------------------------------------------------------------
+    @property
+    def opened_area(self) -> OpenedArea | None:
+        """The area this session opened on the Your area page, or None (the startup area)."""
+        opened = self._store.get(_AREA)
+        return opened if isinstance(opened, OpenedArea) else None
+
+    def open_area(self, area: Any, *, source: str) -> None:
+        """Work on ``area`` from now on (every page); the next page starts on its zones."""
+        self._store[_AREA] = OpenedArea(area, source)
+
+    def close_area(self) -> None:
+        """Go back to the startup area (the demo, or the config ``homecare ui`` was given)."""
+        self._store.pop(_AREA, None)
 
     @property
     def zone_source(self) -> str:

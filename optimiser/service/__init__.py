@@ -5,7 +5,9 @@ done by the pure core (``optimiser.models``, ``optimiser.costing``) and the tabl
 ``optimiser.report``. Nothing here keeps global mutable state: every function takes what it
 needs and returns immutable records or tables. One module per job:
 
-- ``areas``: the demo area and a user's own area, networks, snapping and travel matrices
+- ``areas``: the demo area and a user's own area (files or uploads), networks, snapping and
+  travel matrices
+- ``own_tables``: a council's own files or uploads read and checked, every problem at once
 - ``zone_table``: the zone-to-area table, its checks and edits
 - ``zones``: packages re-zoned, zone polygons, downloads and uploads
 - ``scenarios``: scenario runs, the baseline, configs, the demo, comparing result folders
@@ -44,7 +46,9 @@ from optimiser.service.areas import (
     default_network_path,
     load_demo_area,
     load_network_for,
+    load_uploaded_area,
     load_user_area,
+    network_file_problems,
     network_summary,
     travel_between,
     travel_estimate_params,
@@ -74,6 +78,7 @@ from optimiser.service.finance import (
     option_arithmetic,
     provider_pay,
 )
+from optimiser.service.own_tables import UploadedFile
 from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
@@ -106,6 +111,7 @@ __all__ = [
     "OptionArithmetic",
     "Progress",
     "SolveQuality",
+    "UploadedFile",
     "area_facts",
     "area_for_config",
     "area_values",
@@ -133,9 +139,11 @@ __all__ = [
     "load_config",
     "load_demo_area",
     "load_network_for",
+    "load_uploaded_area",
     "load_user_area",
     "matches_download",
     "move_area",
+    "network_file_problems",
     "network_settings",
     "network_summary",
     "option_arithmetic",

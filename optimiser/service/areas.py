@@ -31,7 +31,14 @@ from optimiser.data.domain import Package, PackageStatus, Provider, Zone, ZoneKi
 from optimiser.errors import InputError, Problem
 from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.service import provenance
-from optimiser.service.own_tables import placed_and_checked, read_own_tables, read_records
+from optimiser.service.own_tables import (
+    OwnTables,
+    UploadedFile,
+    placed_and_checked,
+    read_own_inputs,
+    read_own_tables,
+    read_records,
+)
 from optimiser.service.progress import Progress, no_progress
 from optimiser.service.zone_table import (
     check_demo_zones_file,
@@ -410,21 +417,23 @@ def load_demo_area(
     return area
 
 
-def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
-    """An area from the user's own packages, providers, zones and areas files.
-
-    Every file is read and checked first (every problem at once, ``own_tables``); packages are
-    placed in their small areas from their locations, and what that overrules is kept as the
-    area's ``warnings``.
-    """
-    own = read_own_tables(cfg)
-    settings_file = cfg.network_settings or cfgmod.NETWORK_SETTINGS_FILE
+def load_own_area(
+    own: OwnTables,
+    *,
+    name: str,
+    network: str | Path,
+    network_settings: Path | None = None,
+    sources: tuple[str, str] = ("packages", "providers"),
+    progress: Progress = no_progress,
+) -> AreaData:
+    """An area from a council's own tables, read and checked already (``own_tables``): the
+    road network loaded, homes and offices snapped, travel computed (``build_area``)."""
+    settings_file = network_settings or cfgmod.NETWORK_SETTINGS_FILE
     net_settings, travel_settings = cfgmod.network_settings(settings_file)
-    progress(0.2, f"loading road network {cfg.network}")
-    assert cfg.network is not None
-    graph = load_network(cfg.network, settings=net_settings, cache_dir=cfgmod.cache_dir())
+    progress(0.2, f"loading road network {network}")
+    graph = load_network(network, settings=net_settings, cache_dir=cfgmod.cache_dir())
     return build_area(
-        name=cfg.area or str(cfg.source or "config"),
+        name=name,
         graph=graph,
         packages=own.packages,
         providers=own.providers,
@@ -433,8 +442,79 @@ def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progre
         travel_settings=travel_settings,
         cache_dir=cfgmod.cache_dir(),
         config_files={"network settings": settings_file},
-        sources=(cfg.packages.name, cfg.providers.name),
+        sources=sources,
         warnings=own.warnings,
+        progress=progress,
+    )
+
+
+def load_user_area(cfg: cfgmod.ScenarioConfig, *, progress: Progress = no_progress) -> AreaData:
+    """An area from the user's own packages, providers, zones and areas files.
+
+    Every file is read and checked first (every problem at once, ``own_tables``); packages are
+    placed in their small areas from their locations, and what that overrules is kept as the
+    area's ``warnings``.
+    """
+    own = read_own_tables(cfg)
+    assert cfg.network is not None and cfg.packages is not None and cfg.providers is not None
+    return load_own_area(
+        own,
+        name=cfg.area or str(cfg.source or "config"),
+        network=cfg.network,
+        network_settings=cfg.network_settings,
+        sources=(cfg.packages.name, cfg.providers.name),
+        progress=progress,
+    )
+
+
+#: The network file types an area can be opened with in the web app (no place names there).
+NETWORK_FILE_SUFFIXES = _network.PBF_SUFFIXES + _network.XML_SUFFIXES + _network.GRAPHML_SUFFIXES
+
+
+def network_file_problems(path_text: str) -> list[Problem]:
+    """What is wrong with a typed road network file path (empty list when it can be read)."""
+    text = path_text.strip()
+    where = "network"
+    if not text:
+        return [Problem(where, None, "path", "give the path of a road network file")]
+    path = Path(text).expanduser()
+    if not path.name.lower().endswith(NETWORK_FILE_SUFFIXES):
+        expected = ", ".join(NETWORK_FILE_SUFFIXES)
+        return [Problem(where, None, "path", f"{text!r} is not a network file ({expected})")]
+    if not path.is_file():
+        return [Problem(where, None, "path", f"{text!r}: no such file on this machine")]
+    return []
+
+
+def load_uploaded_area(
+    *,
+    name: str,
+    network: str,
+    packages: UploadedFile,
+    providers: UploadedFile,
+    zones: UploadedFile,
+    areas: UploadedFile,
+    area_code_field: str,
+    postcode_lookup: UploadedFile | None = None,
+    progress: Progress = no_progress,
+) -> AreaData:
+    """An area from uploaded files (read in memory, never written to disk) and a road network
+    file on this machine: the same checked readers as a config's own data, every problem of
+    every file and of the network path in one ``InputError``, nothing half-loaded."""
+    own = read_own_inputs(
+        packages=packages,
+        providers=providers,
+        zones=zones,
+        areas=areas,
+        area_code_field=area_code_field.strip(),
+        postcode_lookup=postcode_lookup,
+        problems=network_file_problems(network),
+    )
+    return load_own_area(
+        own,
+        name=name.strip() or "Own area",
+        network=Path(network.strip()).expanduser(),
+        sources=(packages.name, providers.name),
         progress=progress,
     )
 

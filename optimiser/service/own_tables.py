@@ -6,15 +6,17 @@ file, row and field). Zones may be a zone-to-area table (.csv/.xlsx) or polygons
 (.geojson/.gpkg, with or without ``area_codes``); either way the result is the zone table, with
 lead providers checked against the providers. Packages are then placed in their small areas
 from their locations (``placement``), and the links between the tables checked
-(``tables.reference_problems``).
+(``tables.reference_problems``). Each input is a file path (a config) or an ``UploadedFile``
+(the web app): uploads are read from memory where they are, never written to disk.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -31,6 +33,25 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded file held in memory: its name (for messages and its format) and bytes."""
+
+    name: str
+    data: bytes
+
+    def buffer(self) -> io.BytesIO:
+        """A fresh in-memory buffer over the bytes, named like the file (readers pick the
+        format from the name)."""
+        buffer = io.BytesIO(self.data)
+        buffer.name = self.name  # type: ignore[attr-defined]
+        return buffer
+
+
+#: An own-data input: a file on disk (a config's path) or an upload in memory.
+Source = Path | UploadedFile
+
+
+@dataclass(frozen=True)
 class OwnTables:
     """A council's own tables, read and checked: records, small areas and the zone table."""
 
@@ -39,6 +60,16 @@ class OwnTables:
     areas: gpd.GeoDataFrame
     zone_table: pd.DataFrame
     warnings: tuple[str, ...]
+
+
+def source_name(source: Source) -> str:
+    """The name messages give an input: the file's name."""
+    return source.name
+
+
+def _opened(source: Source) -> Path | BinaryIO:
+    """What a reader reads: the path itself, or a fresh buffer over an upload's bytes."""
+    return source.buffer() if isinstance(source, UploadedFile) else source
 
 
 def _collect(problems: list[Problem], read: Callable[[], _T]) -> _T | None:
@@ -50,29 +81,60 @@ def _collect(problems: list[Problem], read: Callable[[], _T]) -> _T | None:
         return None
 
 
+def _empty_upload(source: Source | None, problems: list[Problem]) -> bool:
+    """An upload with no bytes is one problem ("the file is empty"), not a parser's error."""
+    if isinstance(source, UploadedFile) and not source.data:
+        problems.append(Problem(source.name, None, None, "the file is empty"))
+        return True
+    return False
+
+
+def read_record_files(
+    packages: Source | None,
+    providers: Source | None,
+    postcode_lookup: Source | None,
+    problems: list[Problem],
+) -> tuple[tuple[Package, ...] | None, tuple[Provider, ...] | None]:
+    """The packages and providers inputs, read and checked (None where not given or broken;
+    their problems join ``problems``)."""
+    lookup = None
+    if postcode_lookup is not None and not _empty_upload(postcode_lookup, problems):
+        lookup_src = postcode_lookup
+        lookup = _collect(
+            problems,
+            lambda: tables.read_postcode_lookup(
+                _opened(lookup_src), source_name=source_name(lookup_src)
+            ),
+        )
+    out_pk = out_pv = None
+    if packages is not None and not _empty_upload(packages, problems):
+        pk_src = packages
+        out_pk = _collect(
+            problems,
+            lambda: tables.read_packages(
+                _opened(pk_src), source_name=source_name(pk_src), postcode_lookup=lookup
+            ),
+        )
+    if providers is not None and not _empty_upload(providers, problems):
+        pv_src = providers
+        out_pv = _collect(
+            problems,
+            lambda: tables.read_providers(
+                _opened(pv_src), source_name=source_name(pv_src), postcode_lookup=lookup
+            ),
+        )
+    return out_pk, out_pv
+
+
 def read_records(
     cfg: cfgmod.ScenarioConfig, problems: list[Problem]
 ) -> tuple[tuple[Package, ...] | None, tuple[Provider, ...] | None]:
     """The packages and providers files the config names (None where not named or broken)."""
-    lookup = (
-        _collect(problems, lambda: tables.read_postcode_lookup(cfg.postcode_lookup))
-        if cfg.postcode_lookup is not None
-        else None
-    )
-    packages = providers = None
-    if cfg.packages is not None:
-        path = cfg.packages
-        packages = _collect(problems, lambda: tables.read_packages(path, postcode_lookup=lookup))
-    if cfg.providers is not None:
-        path_pr = cfg.providers
-        providers = _collect(
-            problems, lambda: tables.read_providers(path_pr, postcode_lookup=lookup)
-        )
-    return packages, providers
+    return read_record_files(cfg.packages, cfg.providers, cfg.postcode_lookup, problems)
 
 
 def read_zone_file(
-    path: Path,
+    path: Source,
     areas: gpd.GeoDataFrame,
     provider_ids: Sequence[str] | None,
     *,
@@ -81,16 +143,21 @@ def read_zone_file(
     """The zone table of a zones file: a zone-to-area table, or polygons turned into one,
     checked against the areas (every unknown code and every area in no zone at once, naming
     both files) and its lead providers against ``provider_ids``."""
-    if path.suffix.lower() in (".geojson", ".json", ".gpkg"):
+    name = source_name(path)
+    if Path(name).suffix.lower() in (".geojson", ".json", ".gpkg"):
         zones = tables.read_zones(
-            path,
+            _opened(path),
+            source_name=name,
             area_geometries=dict(zip(areas["area_code"], areas.geometry, strict=True)),
             provider_ids=provider_ids,
         )
-        table = zone_table_from_polygons(zones, areas, source=path.name)
+        table = zone_table_from_polygons(zones, areas, source=name)
     else:
-        table = tables.read_zone_table(path, provider_ids=provider_ids)
-    check_zone_table(table, areas, source=path.name, areas_source=areas_source)
+        # the zone-to-area table, as tables.read_zone_table reads it (a buffer too)
+        table = tables.zones_to_frame(
+            tables.read_zones(_opened(path), source_name=name, provider_ids=provider_ids)
+        )
+    check_zone_table(table, areas, source=name, areas_source=areas_source)
     return table
 
 
@@ -114,6 +181,49 @@ def placed_and_checked(
     return placement.packages, placement.warnings
 
 
+def read_own_inputs(
+    *,
+    packages: Source,
+    providers: Source,
+    zones: Source,
+    areas: Source,
+    area_code_field: str,
+    postcode_lookup: Source | None = None,
+    problems: Sequence[Problem] = (),
+) -> OwnTables:
+    """Every own-data input, files or uploads, checked, with every problem at once.
+
+    ``problems`` found by the caller beforehand (a network path that is not there) join the
+    list, so one ``InputError`` names everything to fix; nothing is returned half-read.
+    """
+    found: list[Problem] = list(problems)
+    pk, pv = read_record_files(packages, providers, postcode_lookup, found)
+    small = None
+    if not _empty_upload(areas, found):
+        areas_src = areas
+        small = _collect(
+            found,
+            lambda: read_areas(
+                _opened(areas_src), code_field=area_code_field, source_name=source_name(areas_src)
+            ),
+        )
+    zone_table = None
+    if small is not None and not _empty_upload(zones, found):
+        ids = [p.provider_id for p in pv] if pv is not None else None
+        small_areas, zones_src = small, zones
+        zone_table = _collect(
+            found,
+            lambda: read_zone_file(zones_src, small_areas, ids, areas_source=source_name(areas)),
+        )
+    if found:
+        raise InputError(found)
+    assert pk is not None and pv is not None
+    assert small is not None and zone_table is not None
+    names = (source_name(packages), source_name(providers), source_name(zones))
+    placed, warnings = placed_and_checked(pk, pv, small, zone_table, sources=names)
+    return OwnTables(placed, pv, small, zone_table, warnings)
+
+
 def read_own_tables(cfg: cfgmod.ScenarioConfig) -> OwnTables:
     """Every own-data input of a config (``demo = false``), checked, with every problem at once.
 
@@ -129,23 +239,12 @@ def read_own_tables(cfg: cfgmod.ScenarioConfig) -> OwnTables:
     ]
     if missing:
         raise InputError(missing)
-    assert cfg.zones and cfg.areas and cfg.area_code_field
-    problems: list[Problem] = []
-    packages, providers = read_records(cfg, problems)
-    areas_path, code_field = cfg.areas, cfg.area_code_field
-    areas = _collect(problems, lambda: read_areas(areas_path, code_field=code_field))
-    zone_table = None
-    if areas is not None:
-        ids = [p.provider_id for p in providers] if providers is not None else None
-        zones_path = cfg.zones
-        zone_table = _collect(
-            problems,
-            lambda: read_zone_file(zones_path, areas, ids, areas_source=areas_path.name),
-        )
-    if problems:
-        raise InputError(problems)
-    assert packages is not None and providers is not None
-    assert areas is not None and zone_table is not None
-    names = (cfg.packages.name, cfg.providers.name, cfg.zones.name)  # type: ignore[union-attr]
-    placed, warnings = placed_and_checked(packages, providers, areas, zone_table, sources=names)
-    return OwnTables(placed, providers, areas, zone_table, warnings)
+    assert cfg.packages and cfg.providers and cfg.zones and cfg.areas and cfg.area_code_field
+    return read_own_inputs(
+        packages=cfg.packages,
+        providers=cfg.providers,
+        zones=cfg.zones,
+        areas=cfg.areas,
+        area_code_field=cfg.area_code_field,
+        postcode_lookup=cfg.postcode_lookup,
+    )

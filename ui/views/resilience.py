@@ -16,7 +16,8 @@ area, table = components.page_area(state)
 st.title("Resilience")
 st.caption(
     "Each option (spot, zoned, two leads per zone, zoned with the rural uplift doubled) run "
-    "on other weeks of demand (the demo generator with other seeds) and after each shock "
+    "on other weeks of demand (the demo generator with other seeds on the demo; a bootstrap "
+    "of the packages on an area of your own) and after each shock "
     "chosen below, on the current zones. A shock's packages that lose their provider are "
     "counted as changing provider, beside the moves each option makes. Each run has a small "
     "deterministic solver budget, so the same choices give the same figures."

@@ -38,9 +38,13 @@ def propose_panel(
     names = dict(zip(area.areas["area_code"], area.areas["area_name"], strict=True))
     codes = sorted(names)
     zone_of = dict(zip(table["area_code"], table["zone_id"], strict=True))
+    if len(codes) < 2:
+        st.caption("Zone design needs at least two small areas; this area has one.")
+        return
+    most = min(12, len(codes))  # the demo's 26 areas: up to 12 zones; a small area: fewer
     with st.form("design_form"):
         c1, c2, c3 = st.columns(3)
-        k = c1.number_input("Zones (K)", min_value=2, max_value=min(12, len(codes)), value=7)
+        k = c1.number_input("Zones (K)", min_value=2, max_value=most, value=min(7, most))
         headroom = c2.slider(
             "Capacity headroom [%]", -30, 30, -10,
             help="Share of the leads' capacity kept free; negative plans on the tier-2 fallback.",

@@ -177,11 +177,11 @@ edit_and_see()
 
 st.subheader("Zone tools")
 st.button(
-    "Reset to demo zones",
+    "Reset to the area's zones",
     key="zones_reset",
     on_click=lambda: (
-        state.set_zone_table(area.zone_table, source="demo zones"),
-        state.flash("Zones reset to the demo zones."),
+        state.set_zone_table(area.zone_table, source="the area's zones"),
+        state.flash(f"Zones reset to the zones {area.name} was opened with."),
     ),
 )
 zone_tools.zone_editor(area, state.zone_table, state)
