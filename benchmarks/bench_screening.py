@@ -24,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from optimiser.data.locations import national_data_dir  # noqa: E402
-from optimiser.parallel import DaskRunner, InlineRunner  # noqa: E402
-from optimiser.screening import OPTIONS, ScreenSettings, screen  # noqa: E402
-from optimiser.screening.councils import read_councils  # noqa: E402
-from optimiser.screening.lsoas import read_lsoas  # noqa: E402
-from optimiser.service.areas import travel_estimate_params  # noqa: E402
+from optimiser.data.locations import national_data_dir
+from optimiser.parallel import DaskRunner, InlineRunner
+from optimiser.screening import OPTIONS, ScreenSettings, screen
+from optimiser.screening.councils import read_councils
+from optimiser.screening.lsoas import read_lsoas
+from optimiser.service.areas import travel_estimate_params
 
 #: Columns that differ between runs by nature (times), left out of the identity check.
 TIMING = ("wall_s", "task_key", "variant", "error")
@@ -62,8 +62,11 @@ def main() -> int:
     )
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-screening-"))
     shutil.rmtree(out / "parts", ignore_errors=True)
-    print(f"{len(councils)} councils, options spot+zoned, budget {args.budget}, "
-          f"{args.workers} Dask workers, out {out}; load {os.getloadavg()}", flush=True)
+    print(
+        f"{len(councils)} councils, options spot+zoned, budget {args.budget}, "
+        f"{args.workers} Dask workers, out {out}; load {os.getloadavg()}",
+        flush=True,
+    )
     start = time.perf_counter()
     with DaskRunner(n_workers=args.workers) as runner:
         done = screen(runner, out, councils=councils, settings=settings, quiet=False)
@@ -73,7 +76,9 @@ def main() -> int:
     identical = "unchecked"
     if args.check > 0 and run.table is not None and not run.table.empty:
         lsoas = read_lsoas(data)
-        sizes = lsoas[lsoas["council_code"].isin(councils)].groupby("council_code")["pop_65plus"].sum()
+        sizes = (
+            lsoas[lsoas["council_code"].isin(councils)].groupby("council_code")["pop_65plus"].sum()
+        )
         small = sizes.sort_values().index[: args.check].tolist()
         inline_out = Path(tempfile.mkdtemp(prefix="bench-screening-inline-"))
         inline = screen(InlineRunner(), inline_out, councils=small, settings=settings, quiet=True)

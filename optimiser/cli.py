@@ -235,7 +235,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     run = done.run
     print(
         f"National screening (screening estimate): {done.councils} councils, {run.total} tasks "
-        f"({run.computed} run, {run.skipped} done before, {run.failed} failed) in {run.wall_s:.1f} s"
+        f"({run.computed} run, {run.skipped} done before, {run.failed} failed) "
+        f"in {run.wall_s:.1f} s"
     )
     for kind, path in done.paths.items():
         print(f"  {kind}: {path}")
@@ -351,7 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", default=None, help="a running Dask scheduler (tcp://...)")
     where.add_argument("--inline", action="store_true", help="run in this process, no Dask")
     screen.add_argument(
-        "--budget", type=float, default=0.5, help="CP-SAT work units per task (~s of one core) [0.5]"
+        "--budget",
+        type=float,
+        default=0.5,
+        help="CP-SAT work units per task (~s of one core) [0.5]",
     )
     screen.add_argument("--out", default="results/screening", help="[results/screening]")
     screen.set_defaults(func=_cmd_screen)

@@ -74,7 +74,9 @@ def demo_legs(area: AreaData, spacing: pd.Series) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "kind": "office",
-                "crow_km": crow_km(olat[:, None], olon[:, None], plat[None, :], plon[None, :]).ravel(),
+                "crow_km": crow_km(
+                    olat[:, None], olon[:, None], plat[None, :], plon[None, :]
+                ).ravel(),
                 "road_km": np.asarray(area.office_km, float).ravel(),
                 "road_min": np.asarray(area.office_min, float).ravel(),
                 "spacing_km": np.maximum(office_s[:, None], home_s[None, :]).ravel(),

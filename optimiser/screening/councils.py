@@ -45,7 +45,11 @@ def read_councils(data_dir: str | Path) -> pd.DataFrame:
     table = _read_la_codes(Path(data_dir))
     out = (
         table.groupby("UTLACD", sort=True)
-        .agg(council_name=("UTLANM", "first"), region=("RGNNM", "first"), districts=("LADNM", "nunique"))
+        .agg(
+            council_name=("UTLANM", "first"),
+            region=("RGNNM", "first"),
+            districts=("LADNM", "nunique"),
+        )
         .rename_axis("council_code")
         .reset_index()
     )
@@ -70,7 +74,12 @@ def council_of_lsoas(data_dir: str | Path, lsoa_names: pd.Series) -> pd.Series:
     lookup = {k: v[0] for k, v in councils_of.items() if len(v) == 1}
     council = district.map(lookup)
     problems = [
-        Problem(CENSUS_FILE, None, "lsoa21_name", f"district {name!r} is in no council of {LA_CODES_FILE}")
+        Problem(
+            CENSUS_FILE,
+            None,
+            "lsoa21_name",
+            f"district {name!r} is in no council of {LA_CODES_FILE}",
+        )
         for name in sorted(set(district[council.isna()]) - set(ambiguous))
     ] + [
         Problem(LA_CODES_FILE, None, "LADNM", f"district {name!r} is in more than one council")

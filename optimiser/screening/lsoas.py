@@ -104,7 +104,9 @@ def read_lsoas(data_dir: str | Path) -> pd.DataFrame:
     table.loc[direct, list(IOD_DECILE_COLUMNS)] = iod.loc[table.index[direct]].to_numpy()
     # New 2021 LSOAs: the nearest 2011 centroid that has an IoD row.
     with_iod = centroids.index.intersection(iod.index)
-    tree = cKDTree(_xy_km(centroids.loc[with_iod, "latitude"], centroids.loc[with_iod, "longitude"]))
+    tree = cKDTree(
+        _xy_km(centroids.loc[with_iod, "latitude"], centroids.loc[with_iod, "longitude"])
+    )
     new = ~direct
     if new.any():
         _, nearest = tree.query(_xy_km(table.loc[new, "lat"], table.loc[new, "lon"]))

@@ -134,7 +134,9 @@ def _band_weights(x: np.ndarray) -> np.ndarray:
     return 1.0 / counts[band]
 
 
-def _relative_line(x: np.ndarray, y: np.ndarray, through_origin: bool = False) -> tuple[float, float]:
+def _relative_line(
+    x: np.ndarray, y: np.ndarray, through_origin: bool = False
+) -> tuple[float, float]:
     """``(a, b)`` minimising the band-weighted sum of (((a + b x) - y) / y)^2."""
     w = np.sqrt(_band_weights(x)) / y
     if through_origin:
@@ -149,8 +151,9 @@ def fit_factors(crow_km: np.ndarray, road_km: np.ndarray, road_min: np.ndarray) 
     """Fit one class's factors on legs with real road km and minutes (positive, finite).
 
     ``road_km = access + detour * crow`` and ``road_min = a + b * crow`` are fitted on relative
-    error, each length band of ``LENGTH_BANDS_KM`` weighted alike; then ``speed = 60 * detour / b`` and ``overhead = a - access / speed * 60``, so the
-    minutes of the proxy's own km equal the fitted line. Intercepts are kept at 0 or more.
+    error, each length band of ``LENGTH_BANDS_KM`` weighted alike; then
+    ``speed = 60 * detour / b`` and ``overhead = a - access / speed * 60``, so the minutes of
+    the proxy's own km equal the fitted line. Intercepts are kept at 0 or more.
     """
     crow = np.asarray(crow_km, dtype=np.float64)
     km = np.asarray(road_km, dtype=np.float64)
@@ -217,7 +220,9 @@ def fit_proxy(
     for n, name in enumerate(CLASSES):
         mask = cls == n
         if mask.sum() >= min_legs:
-            fitted[name] = fit_factors(crow[mask], np.asarray(road_km)[mask], np.asarray(road_min)[mask])
+            fitted[name] = fit_factors(
+                crow[mask], np.asarray(road_km)[mask], np.asarray(road_min)[mask]
+            )
     if not fitted:
         raise ValueError(f"fit_proxy: no class has {min_legs} legs")
     borrowed: dict[str, str] = {}
@@ -228,12 +233,12 @@ def fit_proxy(
             continue
         donor = min(fitted, key=lambda c: (abs(CLASSES.index(c) - n), -CLASSES.index(c)))
         factors[name], borrowed[name] = fitted[donor], donor
-    proxy = TravelProxy(
-        urban_max_spacing_km, town_max_spacing_km, factors, {}, borrowed, fitted_on
-    )
+    proxy = TravelProxy(urban_max_spacing_km, town_max_spacing_km, factors, {}, borrowed, fitted_on)
     pmin, pkm = proxy.travel(crow, spacing)
     errors = {"fit": fit_error(pmin, pkm, road_min, road_km)}
-    return TravelProxy(urban_max_spacing_km, town_max_spacing_km, factors, errors, borrowed, fitted_on)
+    return TravelProxy(
+        urban_max_spacing_km, town_max_spacing_km, factors, errors, borrowed, fitted_on
+    )
 
 
 def proxy_to_toml(proxy: TravelProxy, *, header: str = "") -> str:
@@ -249,7 +254,9 @@ def proxy_to_toml(proxy: TravelProxy, *, header: str = "") -> str:
         f = proxy.factors[name]
         lines.append(f"[factors.{name}]")
         if name in proxy.borrowed:
-            lines.append(f'borrowed_from = "{proxy.borrowed[name]}"  # no fitted legs of this class')
+            lines.append(
+                f'borrowed_from = "{proxy.borrowed[name]}"  # no fitted legs of this class'
+            )
         lines += [
             f"detour = {f.detour:.4f}",
             f"access_km = {f.access_km:.4f}",
@@ -259,7 +266,9 @@ def proxy_to_toml(proxy: TravelProxy, *, header: str = "") -> str:
         ]
     for name, e in proxy.errors.items():
         lines.append(f"[errors.{name}]")
-        lines += [f"{k} = {round(v, 2) if isinstance(v, float) else v}" for k, v in asdict(e).items()]
+        lines += [
+            f"{k} = {round(v, 2) if isinstance(v, float) else v}" for k, v in asdict(e).items()
+        ]
         lines.append("")
     return "\n".join(lines)
 
@@ -272,7 +281,10 @@ def read_proxy(path: str | Path) -> TravelProxy:
         if "borrowed_from" in f:
             borrowed[name] = f["borrowed_from"]
         factors[name] = ClassFactors(
-            float(f["detour"]), float(f["access_km"]), float(f["speed_kph"]), float(f["overhead_min"])
+            float(f["detour"]),
+            float(f["access_km"]),
+            float(f["speed_kph"]),
+            float(f["overhead_min"]),
         )
     errors = {name: FitError(**e) for name, e in raw.get("errors", {}).items()}
     return TravelProxy(

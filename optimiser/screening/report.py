@@ -69,7 +69,9 @@ def read_council_boundaries(data_dir: str | Path) -> gpd.GeoDataFrame:
     return councils.rename(columns={"UTLACD": "council_code"})
 
 
-def _map_frame(table: pd.DataFrame, boundaries: gpd.GeoDataFrame, wages: Sequence[str]) -> gpd.GeoDataFrame:
+def _map_frame(
+    table: pd.DataFrame, boundaries: gpd.GeoDataFrame, wages: Sequence[str]
+) -> gpd.GeoDataFrame:
     """One row per council: travel saved and pay headroom of every option (and wage)."""
     ok = table[table["status"] == "ok"]
     wide = ok.pivot_table(
@@ -84,21 +86,36 @@ def _map_frame(table: pd.DataFrame, boundaries: gpd.GeoDataFrame, wages: Sequenc
     head.columns = [f"pay_headroom_gbp_per_hour_{o}_{w}" for o, w in head.columns]
     flat = pd.concat([travel, head], axis=1).reset_index()
     flat.insert(0, "label", LABEL)
-    return gpd.GeoDataFrame(boundaries.merge(flat, on="council_code", how="inner"), crs=boundaries.crs)
+    return gpd.GeoDataFrame(
+        boundaries.merge(flat, on="council_code", how="inner"), crs=boundaries.crs
+    )
 
 
 def _choropleth(frame: gpd.GeoDataFrame, path: Path, option: str, wage: str) -> Path:
     fig = Figure(figsize=(9.0, 5.6), layout="constrained")
     panels = (
-        (f"travel_saved_min_per_carer_hour_{option}", "travel saved [min per carer-hour of contact]"),
-        (f"pay_headroom_gbp_per_hour_{option}_{wage}", f"pay headroom at {wage.upper()} [GBP per hour]"),
+        (
+            f"travel_saved_min_per_carer_hour_{option}",
+            "travel saved [min per carer-hour of contact]",
+        ),
+        (
+            f"pay_headroom_gbp_per_hour_{option}_{wage}",
+            f"pay headroom at {wage.upper()} [GBP per hour]",
+        ),
     )
     for n, (column, title) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, 2, n)
         ax.set_axis_off()
         if column in frame:
-            frame.plot(column=column, ax=ax, cmap="viridis", legend=True, linewidth=0.1, edgecolor="white",
-                       legend_kwds={"shrink": 0.6})
+            frame.plot(
+                column=column,
+                ax=ax,
+                cmap="viridis",
+                legend=True,
+                linewidth=0.1,
+                edgecolor="white",
+                legend_kwds={"shrink": 0.6},
+            )
         ax.set_title(f"{title}\n{option} vs today's brokerage", fontsize=9)
     fig.suptitle(
         f"National screening, {len(frame)} councils: SCREENING ESTIMATE "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -183,7 +182,11 @@ def screen_council(
     """The task: one council (code, name, region) under one option; its row of figures."""
     code, name, region = council
     area = build_council_area(
-        code, lsoas[lsoas["council_code"] == code], params, proxy, seed=council_seed(settings.seed, code)
+        code,
+        lsoas[lsoas["council_code"] == code],
+        params,
+        proxy,
+        seed=council_seed(settings.seed, code),
     )
     scenario = _scenario(option, settings)
     instance = _instance(area, option, scenario, settings)
@@ -292,13 +295,17 @@ def plan_screening(
         area_digest = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
         council = (str(c.council_code), str(c.council_name), str(c.region))
         for m, option in enumerate(settings.options):
-            key = _digest({"common": common, "area": area_digest, "council": council, "option": option})[:24]
+            key = _digest(
+                {"common": common, "area": area_digest, "council": council, "option": option}
+            )[:24]
             planned.append(
                 PlannedTask(
                     key=key,
                     variant=n * len(settings.options) + m,
                     params={"council_code": council[0], "option": option.name},
-                    task=Task(key, screen_council, (handle, council, option, params, proxy, settings)),
+                    task=Task(
+                        key, screen_council, (handle, council, option, params, proxy, settings)
+                    ),
                 )
             )
     return planned
@@ -319,8 +326,3 @@ def run_screening(
     """Plan and run every task not done yet; rows stream to ``out_dir/parts``."""
     planned = plan_screening(lsoas, councils, params, proxy, settings, runner)
     return run_planned(planned, runner, out_dir, stream=stream, quiet=quiet)
-
-
-def wage_names(settings: ScreenSettings) -> Sequence[str]:
-    """The wage prefixes of a row's wage columns."""
-    return [w.name for w in settings.wages]

@@ -22,10 +22,9 @@ Everything here is a SCREENING ESTIMATE drawn from one seed; no real person or p
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -211,14 +210,18 @@ def build_council_area(
     spacing = lsoas["spacing_km"].to_numpy(dtype=float)
     pop = lsoas["pop_65plus"].to_numpy()
     n_people = max(1, round(params.population.people_per_65plus * pop.sum()))
-    weights = need_weights(pop, lsoas["health_decile"].to_numpy(), params.population.health_need_uplift)
+    weights = need_weights(
+        pop, lsoas["health_decile"].to_numpy(), params.population.health_need_uplift
+    )
     per_lsoa = allocate_people(weights, n_people, rng_alloc)
 
     # Where people live: around their LSOA's centroid.
     home = np.repeat(np.arange(len(codes)), per_lsoa)
-    xy = lsoa_xy[home] + rng_place.normal(0.0, 1.0, (n_people, 2)) * (
-        SCATTER_SHARE * np.minimum(spacing[home], SCATTER_MAX_SPACING_KM)
-    )[:, None]
+    xy = (
+        lsoa_xy[home]
+        + rng_place.normal(0.0, 1.0, (n_people, 2))
+        * (SCATTER_SHARE * np.minimum(spacing[home], SCATTER_MAX_SPACING_KM))[:, None]
+    )
     lon, lat = _FROM_BNG.transform(xy[:, 0] * 1000.0, xy[:, 1] * 1000.0)
     home_spacing = spacing[home]
     home_class = proxy.classify(home_spacing)
@@ -230,10 +233,14 @@ def build_council_area(
     person_zone = zone_ids[home]
 
     # What they need: the demo generator's draws.
-    plans = draw_visit_plans(n_people, params.visits, params.double_handed.share_of_packages, rng_visits)
+    plans = draw_visit_plans(
+        n_people, params.visits, params.double_handed.share_of_packages, rng_visits
+    )
     weeks = build_visits(plans, params.visits.call_patterns)
     needs = draw_needs(n_people, params.needs, rng_needs)
-    remote = lsoas["barriers_decile"].round().to_numpy() <= params.waiting.remote_max_barriers_decile
+    remote = (
+        lsoas["barriers_decile"].round().to_numpy() <= params.waiting.remote_max_barriers_decile
+    )
     mult = np.where(remote[home], params.waiting.remote_multiplier, 1.0)
     waiting = draw_waiting(mult, params.waiting.base_share, rng_wait)
     carer_h = np.array([sum(v.carer_min for v in w) / 60.0 for w in weeks])
@@ -247,7 +254,9 @@ def build_council_area(
     for z in sorted(set(zone_ids)):
         members = np.flatnonzero(person_zone == z)
         rural = home_class[members] == CLASSES.index("rural")
-        zone_kind[z] = ZoneKind.RURAL if len(members) and rural.mean() > 0.5 else ZoneKind.NEIGHBOURHOOD
+        zone_kind[z] = (
+            ZoneKind.RURAL if len(members) and rural.mean() > 0.5 else ZoneKind.NEIGHBOURHOOD
+        )
         if len(members) == 0:
             zone_providers[z] = ()
             continue
@@ -302,7 +311,9 @@ def build_council_area(
     _, office_lsoa = cKDTree(lsoa_xy).query(oxy)
     office_spacing = spacing[office_lsoa]
     crow = np.hypot(oxy[:, None, 0] - xy[None, :, 0], oxy[:, None, 1] - xy[None, :, 1])
-    office_min, office_km = proxy.travel(crow, np.maximum(office_spacing[:, None], home_spacing[None, :]))
+    office_min, office_km = proxy.travel(
+        crow, np.maximum(office_spacing[:, None], home_spacing[None, :])
+    )
     if n_people > 1:
         dist, idx = cKDTree(xy).query(xy, k=2)
         near_s = np.maximum(home_spacing, home_spacing[idx[:, 1]])
@@ -322,9 +333,7 @@ def build_council_area(
             status=PackageStatus.ACTIVE if chosen[i] >= 0 else PackageStatus.WAITING,
             days_waiting=0 if chosen[i] >= 0 else int(days_waiting[i]),
             priority=(
-                Priority.HOSPITAL_DISCHARGE
-                if hospital[i] and chosen[i] < 0
-                else Priority.COMMUNITY
+                Priority.HOSPITAL_DISCHARGE if hospital[i] and chosen[i] < 0 else Priority.COMMUNITY
             ),
             current_provider=providers[chosen[i]].provider_id if chosen[i] >= 0 else None,
             zone_id=str(person_zone[i]),
