@@ -91,39 +91,40 @@ def _map_frame(
     )
 
 
-def _choropleth(frame: gpd.GeoDataFrame, path: Path, option: str, wage: str) -> Path:
-    fig = Figure(figsize=(9.0, 5.6), layout="constrained")
-    panels = (
-        (
-            f"travel_saved_min_per_carer_hour_{option}",
-            "travel saved [min per carer-hour of contact]",
-        ),
-        (
-            f"pay_headroom_gbp_per_hour_{option}_{wage}",
-            f"pay headroom at {wage.upper()} [GBP per hour]",
-        ),
-    )
-    for n, (column, title) in enumerate(panels, start=1):
-        ax = fig.add_subplot(1, 2, n)
-        ax.set_axis_off()
-        if column in frame:
-            frame.plot(
-                column=column,
-                ax=ax,
-                cmap="viridis",
-                legend=True,
-                linewidth=0.1,
-                edgecolor="white",
-                legend_kwds={"shrink": 0.6},
+def _choropleth(frame: gpd.GeoDataFrame, path: Path, options: Sequence[str], wage: str) -> Path:
+    """One row of two maps per option: travel saved, and pay headroom at ``wage``."""
+    fig = Figure(figsize=(8.0, 3.9 * len(options) + 0.4), layout="constrained")
+    for r, option in enumerate(options):
+        panels = (
+            (f"travel_saved_min_per_carer_hour_{option}", "travel saved [min per carer-hour]"),
+            (
+                f"pay_headroom_gbp_per_hour_{option}_{wage}",
+                f"pay headroom at {wage.upper()} [GBP/h]",
+            ),
+        )
+        for c, (column, title) in enumerate(panels):
+            ax = fig.add_subplot(len(options), 2, 2 * r + c + 1)
+            ax.set_axis_off()
+            if column in frame:
+                frame.plot(
+                    column=column,
+                    ax=ax,
+                    cmap="viridis",
+                    legend=True,
+                    linewidth=0.1,
+                    edgecolor="white",
+                    legend_kwds={"shrink": 0.6},
+                )
+            ax.set_title(
+                f"{option}: {title}\nvs today's brokerage (screening estimate)", fontsize=8
             )
-        ax.set_title(f"{title}\n{option} vs today's brokerage", fontsize=9)
     fig.suptitle(
         f"National screening, {len(frame)} councils: SCREENING ESTIMATE "
-        "(synthetic demand, proxy travel)",
-        fontsize=10,
+        "(synthetic demand and providers, proxy travel)",
+        fontsize=9,
     )
-    fig.text(0.01, 0.01, ATTRIBUTION, fontsize=5)
-    fig.savefig(path, dpi=80)
+    fig.text(0.01, 0.003, ATTRIBUTION, fontsize=4.5)
+    fig.savefig(path, dpi=72)
     return path
 
 
@@ -133,7 +134,6 @@ def write_outputs(
     out_dir: str | Path,
     *,
     data_dir: str | Path,
-    map_option: str = "zoned",
 ) -> dict[str, Path]:
     """Write ``screening.csv``, ``screening.parquet``, ``screening_map.png`` and
     ``screening.gpkg`` (layer ``screening_estimate``) into ``out_dir``; their paths by kind."""
@@ -148,7 +148,6 @@ def write_outputs(
     frame = _map_frame(table, read_council_boundaries(data_dir), wages)
     paths["gpkg"] = out / "screening.gpkg"
     frame.to_file(paths["gpkg"], layer="screening_estimate", driver="GPKG")
-    options = set(table["option"])
-    option = map_option if map_option in options else sorted(options)[0]
-    paths["png"] = _choropleth(frame, out / "screening_map.png", option, wages[0])
+    options = list(dict.fromkeys(table["option"]))
+    paths["png"] = _choropleth(frame, out / "screening_map.png", options, wages[0])
     return paths
