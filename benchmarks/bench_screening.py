@@ -84,7 +84,14 @@ def main() -> int:
         inline = screen(InlineRunner(), inline_out, councils=small, settings=settings, quiet=True)
         a = _figures(run.table[run.table["council_code"].isin(small)])
         b = _figures(inline.run.table)
-        identical = str(a.equals(b)).lower()
+        # Values, not dtypes: a column of gaps that are all None in a few councils is an
+        # object column there, and float (NaN) once parts of many councils are combined.
+        try:
+            pd.testing.assert_frame_equal(a, b, check_dtype=False)
+            identical = "true"
+        except AssertionError as exc:
+            identical = "false"
+            print(f"inline rerun differs: {exc}")
         print(f"inline rerun of {small}: identical={identical}")
     print(f"outputs: {done.paths}")
     print(
