@@ -220,6 +220,32 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     return 1 if run.failed else 0
 
 
+def _cmd_screen(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from optimiser import parallel, screening
+
+    councils = [c.strip() for c in args.councils.split(",") if c.strip()] if args.councils else None
+    settings = replace(screening.ScreenSettings(), budget=args.budget)
+    from optimiser.service.areas import travel_estimate_params
+
+    settings = replace(settings, travel_params=travel_estimate_params())
+    out = Path(args.out)
+    with parallel.make_runner(
+        scheduler=args.scheduler, workers=args.workers, inline=args.inline
+    ) as runner:
+        done = screening.screen(runner, out, councils=councils, settings=settings, quiet=args.quiet)
+    run = done.run
+    print(
+        f"National screening (screening estimate): {done.councils} councils, {run.total} tasks "
+        f"({run.computed} run, {run.skipped} done before, {run.failed} failed) "
+        f"in {run.wall_s:.1f} s"
+    )
+    for kind, path in done.paths.items():
+        print(f"  {kind}: {path}")
+    return 1 if run.failed else 0
+
+
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.launch import main as launch
 
@@ -327,6 +353,23 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--inline", action="store_true", help="run in this process, no Dask")
     stress.add_argument("--out", default=None, help="output folder [results/stress/<name>]")
     stress.set_defaults(func=_cmd_stress)
+
+    screen = sub.add_parser(
+        "screen", help="national screening: every council x option, synthetic demand, proxy travel"
+    )
+    screen.add_argument("--councils", default=None, help="council codes, CODE,CODE,... [all]")
+    where = screen.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="local worker processes")
+    where.add_argument("--scheduler", default=None, help="a running Dask scheduler (tcp://...)")
+    where.add_argument("--inline", action="store_true", help="run in this process, no Dask")
+    screen.add_argument(
+        "--budget",
+        type=float,
+        default=0.5,
+        help="CP-SAT work units per task (~s of one core) [0.5]",
+    )
+    screen.add_argument("--out", default="results/screening", help="[results/screening]")
+    screen.set_defaults(func=_cmd_screen)
 
     app = sub.add_parser(
         "ui", help="start the Streamlit app on 127.0.0.1 (the demo area, or CONFIG's area)"

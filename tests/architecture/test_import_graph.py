@@ -43,8 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "optimiser.left_without_care",
     ),
     ("optimiser.service",),
-    # many service runs as parallel tasks: sweeps and stress tests
-    ("optimiser.sweep", "optimiser.stress"),
+    # many service runs as parallel tasks: sweeps, stress tests and the national screening
+    ("optimiser.sweep", "optimiser.stress", "optimiser.screening"),
     ("optimiser.cli",),
     ("ui",),
 )
