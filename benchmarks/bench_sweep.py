@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("inline", "dask1"):
         outside = (times[name] - tables[name]["wall_s"].sum()) / n_tasks * 1000
         print(f"{name:<7} time outside the tasks {outside:7.1f} ms/task")
+    # Two tasks at once on two cores should each take as long as alone; if they take longer,
+    # the tasks contend for something inside (threads, memory bandwidth), not the engine.
+    for name in ("inline", "dask1", "dask2"):
+        print(f"{name:<7} mean time inside a task {tables[name]['wall_s'].mean():6.2f} s")
     print(f"failed tasks: {failed}")
     load_after = os.getloadavg()
     print(
