@@ -106,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(run.recovery[cols].to_string(index=False))
     ok = run.table[run.table["status"] == "ok"]
+    cpu_s = float(ok["cpu_s"].sum())
     print(
-        f"\nfailed rows: {run.failed} of {len(run.table)}; task wall sum {ok['wall_s'].sum():.0f} s"
+        f"\nfailed rows: {run.failed} of {len(run.table)};"
+        f" task wall sum {ok['wall_s'].sum():.0f} s;"
+        f" task CPU sum {cpu_s:.0f} s ({cpu_s / max(len(ok), 1):.2f} s a run; on {args.workers}"
+        f" idle cores about {cpu_s / args.workers / 60:.1f} min, an estimate)"
     )
 
     if args.check_rerun:

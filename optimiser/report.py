@@ -100,6 +100,7 @@ def scenario_result(
     missed_calls: pd.DataFrame,
     meta: Mapping[str, Any],
     area_facts: pd.DataFrame | None = None,
+    views: bool = True,
 ) -> ScenarioResult:
     """The result of one run from what the models and costing returned (no solving here);
     ``meta`` (provenance) is kept, with the scenario's parameters added.
@@ -107,7 +108,8 @@ def scenario_result(
     ``reasons`` and ``rural`` have one entry per package (why it is unmet, "" if placed;
     whether its zone is rural). ``missed_calls`` is read under ``travel_method = "rounds"``.
     ``area_facts`` (``optimiser.equity.AREA_COLUMNS``, one row per small area) feeds the
-    equity and market views; None: they use only what the packages carry.
+    equity and market views; None: they use only what the packages carry. ``views`` False
+    leaves those two views empty (a stress test reads only the summary and assignments).
     """
     provider_of = np.asarray(solution.provider_of)
     assignments = assignment_table(
@@ -132,13 +134,16 @@ def scenario_result(
         meta["rounds_missed"] = missed_calls.to_dict("records")
     by_provider = provider_table(providers, instance, provider_of, figures)
     by_zone = zone_table(assignments, zones, figures)
-    market, market_shares = market_tables(
-        assignments,
-        by_zone,
-        by_provider,
-        area_facts,
-        risk_share_pct=scenario.report.market_share_risk_pct,
-    )
+    market, market_shares, equity = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    if views:
+        market, market_shares = market_tables(
+            assignments,
+            by_zone,
+            by_provider,
+            area_facts,
+            risk_share_pct=scenario.report.market_share_risk_pct,
+        )
+        equity = equity_table(assignments, area_facts)
     return ScenarioResult(
         summary=summary,
         assignments=assignments,
@@ -148,7 +153,7 @@ def scenario_result(
         headroom=pd.concat([costs.headroom.to_frame(), costs.target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
-        equity=equity_table(assignments, area_facts),
+        equity=equity,
         market=market,
         market_shares=market_shares,
     )

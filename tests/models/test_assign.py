@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -488,3 +489,28 @@ def test_the_unmet_stage_reaches_a_known_optimum_above_its_lp_bound(warm_start: 
     for stage in result.stages:
         assert stage.gap == relative_gap(stage.objective, stage.best_bound)
     assert not result.fell_back_to_greedy and check_assignment(inst, result.provider_of) == []
+
+
+def test_a_shared_mip_memo_solves_a_stage_once_with_the_same_answer():
+    """Two runs of the tight packing with one ``MipMemo``: the second takes the unmet stage's
+    MIP from the memo (one entry, one hit) and gives the same assignment, stage values and
+    bounds as a run without a memo; a different node limit is a different entry."""
+    from optimiser.models.mip_stage import MipMemo
+
+    inst = _tight_packing()
+    det = SolverSettings(time_limit_s=600.0, workers=1, seed=0, max_deterministic_time=1.0)
+    nobody = np.full(inst.n_packages, -1, dtype=np.int64)
+    alone = solve_assignment(inst, det, hint=nobody)
+    memo = MipMemo()
+    first = solve_assignment(inst, det, hint=nobody, mip_memo=memo)
+    assert len(memo) == 1 and memo.hits == 0
+    second = solve_assignment(inst, det, hint=nobody, mip_memo=memo)
+    assert len(memo) == 1 and memo.hits == 1
+    for run in (first, second):
+        assert run.provider_of.tolist() == alone.provider_of.tolist()
+        assert [(s.name, s.objective, s.best_bound) for s in run.stages] == [
+            (s.name, s.objective, s.best_bound) for s in alone.stages
+        ]
+    other = dataclasses.replace(det, max_deterministic_time=2.0)  # more nodes for the MIP
+    solve_assignment(inst, other, hint=nobody, mip_memo=memo)
+    assert len(memo) == 2

@@ -85,6 +85,42 @@ def test_dask_gives_the_rows_inline_gives(small_run, dask_runner) -> None:
     )
 
 
+def test_options_sharing_one_mip_memo_give_the_rows_of_solving_alone(monkeypatch) -> None:
+    """A exits: the four options of one case share a MIP memo (zoned and rural uplift have
+    the same unmet stage, so the memo is hit) and give exactly the rows each option gives
+    when it solves every stage MIP itself."""
+    from optimiser.data.stress_options import ProviderExit
+    from optimiser.models.mip_stage import MipMemo
+    from optimiser.stress import run as stress_run
+    from optimiser.stress.options import build_options
+
+    area = hand_area()
+    options = build_options(
+        hard_zoned_scenario(),
+        area.zone_table,
+        area.packages,
+        area.providers,
+        area.office_min,
+        SETTINGS,
+    )
+    source = stress_run.StressSource(area, None, {})
+    case = stress_run.StressCase(0, ProviderExit("A"), 1)
+    memos: list[MipMemo] = []
+
+    class Recorded(MipMemo):
+        def __init__(self) -> None:
+            super().__init__()
+            memos.append(self)
+
+    monkeypatch.setattr(stress_run, "MipMemo", Recorded)
+    shared = stress_run.stress_rows(source, case, options, 11)
+    alone = stress_run.stress_rows(source, case, options, 11, share_mip=False)
+    assert len(memos) == 1 and memos[0].hits >= 1
+    drop = [*TIMINGS]
+    assert pd.DataFrame(shared).drop(columns=drop).equals(pd.DataFrame(alone).drop(columns=drop))
+    assert [r["status"] for r in shared] == ["ok"] * len(options)
+
+
 def test_an_unknown_provider_to_exit_is_named_with_the_closest_id() -> None:
     """An exit of 'a' (lower case) is refused before any work, suggesting 'A'."""
     with pytest.raises(InputError, match=r"unknown provider 'a'") as err:
