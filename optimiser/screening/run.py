@@ -15,8 +15,6 @@ skips every task done, keyed by a hash of its inputs.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata as md
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,7 +41,13 @@ from optimiser.models.travel_formula import TravelEstimateParams
 from optimiser.parallel import Runner, Task
 from optimiser.screening.proxy import TravelProxy
 from optimiser.screening.synthetic import CouncilArea, build_council_area
-from optimiser.sweep.run import PlannedTask, SweepRun, run_planned
+from optimiser.sweep.run import (
+    PlannedTask,
+    SweepRun,
+    code_versions,
+    input_digest,
+    run_planned,
+)
 
 __all__ = [
     "OPTIONS",
@@ -236,36 +240,6 @@ def screen_council(
     return row
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "__dataclass_fields__"):
-        return _plain(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    if isinstance(value, Path):
-        return value.as_posix()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _digest(value: Any) -> str:
-    text = json.dumps(_plain(value), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for pkg in ("homecare-zones", "ortools"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
 def plan_screening(
     lsoas: pd.DataFrame,
     councils: pd.DataFrame,
@@ -281,12 +255,12 @@ def plan_screening(
     """
     wanted = lsoas[lsoas["council_code"].isin(councils["council_code"])]
     handle = runner.share(wanted)
-    common = _digest(
+    common = input_digest(
         {
             "settings": settings,
             "params": {k: v for k, v in asdict(params).items() if k != "config_dir"},
             "proxy": {k: v for k, v in asdict(proxy).items() if k != "errors"},
-            "versions": _versions(),
+            "versions": code_versions(),
         }
     )
     planned = []
@@ -295,7 +269,7 @@ def plan_screening(
         area_digest = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
         council = (str(c.council_code), str(c.council_name), str(c.region))
         for m, option in enumerate(settings.options):
-            key = _digest(
+            key = input_digest(
                 {"common": common, "area": area_digest, "council": council, "option": option}
             )[:24]
             planned.append(

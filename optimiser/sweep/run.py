@@ -39,6 +39,8 @@ __all__ = [
     "PlannedTask",
     "SweepProgress",
     "SweepRun",
+    "code_versions",
+    "input_digest",
     "plan_tasks",
     "run_planned",
     "run_sweep",
@@ -140,14 +142,15 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _digest(value: Any) -> str:
+def input_digest(value: Any) -> str:
+    """SHA-256 of a value's canonical JSON: the same inputs give the same key in any process."""
     text = json.dumps(_canonical(value), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _area_digest(area: service.AreaData) -> str:
     """The content of an area as the tasks see it (records, travel matrices, zones)."""
-    return _digest(
+    return input_digest(
         {
             "name": area.name,
             "packages": area.packages,
@@ -159,7 +162,8 @@ def _area_digest(area: service.AreaData) -> str:
     )
 
 
-def _versions() -> dict[str, str]:
+def code_versions() -> dict[str, str]:
+    """The versions of this project and OR-Tools, part of every task's key."""
     out = {}
     for pkg in ("homecare-zones", "ortools"):
         try:
@@ -202,10 +206,10 @@ def plan_tasks(
     areas: dict[str, tuple[Any, str, service.AreaData]] = {}
     zone_tables: dict[Path, pd.DataFrame] = {}
     planned: dict[str, PlannedTask] = {}
-    versions = _versions()
+    versions = code_versions()
     for variant in spec.variants:
         cfg = variant.config
-        group = _digest({k: getattr(cfg, k) for k in _AREA_INPUTS})
+        group = input_digest({k: getattr(cfg, k) for k in _AREA_INPUTS})
         if group not in areas:
             if group not in cache:
                 say(0.0, f"loading the area of variant {variant.index} ({cfg.area or 'area'})")
@@ -220,7 +224,7 @@ def plan_tasks(
             zone_table = zone_tables[cfg.zones]
         scenario = _capped(cfg.scenario, runner.cpus_per_task)
         rounds = dict(cfg.rounds)
-        key = _digest(
+        key = input_digest(
             {
                 "scenario": scenario,
                 "rounds": rounds,
