@@ -251,7 +251,11 @@ def plan_screening(
     """One task per council (rows of ``read_councils``) x option, the LSOA table shipped once.
 
     A task's key hashes its council's LSOA rows, the option, the settings, the demand
-    parameters, the proxy and the versions of this project and OR-Tools.
+    parameters, the proxy and the versions of this project and OR-Tools. Tasks are listed
+    largest council first (residents aged 65+, the demand's driver), so a cluster starts the
+    longest solves first and the small ones fill in around them (longest processing time
+    first: the last task to finish is a small one, not a county); ``variant`` keeps the
+    councils' table order, so rows and keys do not depend on it.
     """
     wanted = lsoas[lsoas["council_code"].isin(councils["council_code"])]
     handle = runner.share(wanted)
@@ -263,8 +267,14 @@ def plan_screening(
             "versions": code_versions(),
         }
     )
+    size = wanted.groupby("council_code")["pop_65plus"].sum()
+    rows_of = list(councils.itertuples(index=False))
+    order = sorted(
+        range(len(rows_of)), key=lambda n: (-int(size.get(rows_of[n].council_code, 0)), n)
+    )
     planned = []
-    for n, c in enumerate(councils.itertuples(index=False)):
+    for n in order:
+        c = rows_of[n]
         rows = pd.util.hash_pandas_object(wanted[wanted["council_code"] == c.council_code])
         area_digest = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
         council = (str(c.council_code), str(c.council_name), str(c.region))

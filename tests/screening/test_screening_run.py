@@ -95,3 +95,25 @@ def test_rows_are_identical_inline_and_on_two_dask_workers(national: Path, tmp_p
 
     assert dask.run.failed == 0
     pd.testing.assert_frame_equal(figures(inline.run.table), figures(dask.run.table))
+
+
+def test_tasks_are_listed_largest_council_first(national: Path) -> None:
+    """Longest solves first: tasks go out by the council's residents aged 65+, descending,
+    while ``variant`` keeps the councils' table order (Rutland before the City here)."""
+    from optimiser.demo.params import default_params
+    from optimiser.screening.calibrate import PROXY_CONFIG
+    from optimiser.screening.lsoas import read_lsoas
+    from optimiser.screening.proxy import read_proxy
+    from optimiser.screening.run import plan_screening
+
+    councils = read_councils(national)
+    small = councils[councils["council_code"].isin([*SMALL, "E10000016"])].reset_index(drop=True)
+    lsoas = read_lsoas(national)
+    planned = plan_screening(
+        lsoas, small, default_params(), read_proxy(PROXY_CONFIG), _settings(), InlineRunner()
+    )
+    firsts = [p.params["council_code"] for p in planned[::2]]
+    assert firsts == ["E10000016", "E06000017", "E09000001"]  # Kent, Rutland, the City
+    by_code = {p.params["council_code"]: p.variant for p in planned[::2]}
+    order = list(small["council_code"])
+    assert by_code == {code: 2 * order.index(code) for code in order}
