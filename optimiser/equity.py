@@ -243,24 +243,32 @@ def equity_table(assignments: pd.DataFrame, areas: pd.DataFrame | None = None) -
 def _add_rates(out: pd.DataFrame, people: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Census 65+ of each area-based group and its counts per 1,000 residents aged 65+."""
     pop = pd.to_numeric(areas["pop_65plus"], errors="coerce")
-    with_pop = set(areas.loc[pop.notna(), "area_code"])
+    has_pop = pop.notna()
+    with_pop = set(areas.loc[has_pop, "area_code"].astype(str))
     package_codes = people["area_code"].astype(str)
-    pop_col = np.full(len(out), np.nan)
+    # packages whose own area has no census figure would sit outside the denominator
+    no_pop = ~package_codes.isin(with_pop)
+    codes = areas["area_code"].astype(str)
+    group_pop: dict[tuple[str, object], float] = {}
     for breakdown in _AREA_BASED:
         keys = _area_keys(breakdown, areas)
+        complete = has_pop.groupby(keys, sort=False).all()
+        totals = pop.groupby(keys, sort=False).sum()
+        if breakdown == "all":
+            spoilt = set(keys.unique()) if no_pop.any() else set()
+        else:
+            key_of_code = dict(zip(codes, keys, strict=True))
+            spoilt = {key_of_code[c] for c in package_codes[no_pop] if c in key_of_code}
         for key in keys.unique():
-            members = areas.loc[keys == key, "area_code"]
-            if not members.isin(with_pop).all():
-                continue
-            # packages whose own area has no census figure would sit outside the denominator
-            if breakdown == "all":
-                outside = ~package_codes.isin(with_pop)
-            else:
-                outside = package_codes.isin(members) & ~package_codes.isin(with_pop)
-            if outside.any():
-                continue
-            hit = ((out["breakdown"] == breakdown) & (out["group_key"] == key)).to_numpy()
-            pop_col[hit] = float(pop[keys == key].sum())
+            if complete[key] and key not in spoilt:
+                group_pop[(breakdown, key)] = float(totals[key])
+    pop_col = np.array(
+        [
+            group_pop.get((b, k), np.nan)
+            for b, k in zip(out["breakdown"], out["group_key"], strict=True)
+        ],
+        dtype=float,
+    )
     out = out.copy()
     out["pop_65plus_census2021"] = pd.array(
         [None if np.isnan(v) else int(v) for v in pop_col], dtype="Int64"

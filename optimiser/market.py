@@ -124,22 +124,30 @@ def market_tables(
     all_carer_h = float(placed["carer_hours"].sum())
     all_rate = float(placed["travel_min_per_week"].sum()) / all_carer_h if all_carer_h else 0.0
 
+    # each unit's rows looked up once (a filter of the whole table per unit is quadratic)
+    empty_share, none = zone_shares.iloc[:0], np.zeros(0, dtype=np.intp)
+    rows_of_zone = people.groupby(people["zone_id"].astype(str), sort=False).indices
+    share_of_zone = dict(list(zone_shares.groupby("unit_code", sort=False)))
+    share_of_area = dict(list(area_shares.groupby("unit_code", sort=False)))
+    carer_hours = people["carer_hours"].to_numpy(dtype=float)
+    travel_min = people["travel_min_per_week"].to_numpy(dtype=float)
+    is_unmet = people["unmet"].to_numpy(dtype=bool)
     rows = []
     for z in zones.itertuples(index=False):
         zid = str(z.zone_id)
-        mine = people[people["zone_id"].astype(str) == zid]
-        done = mine[~mine["unmet"].astype(bool)]
-        carer_h = float(done["carer_hours"].sum())
-        rate = float(done["travel_min_per_week"].sum()) / carer_h if carer_h else all_rate
-        unmet_h = float(mine.loc[mine["unmet"].astype(bool), "carer_hours"].sum())
+        mine = rows_of_zone.get(zid, none)
+        done, left = mine[~is_unmet[mine]], mine[is_unmet[mine]]
+        carer_h = float(carer_hours[done].sum())
+        rate = float(travel_min[done].sum()) / carer_h if carer_h else all_rate
+        unmet_h = float(carer_hours[left].sum())
         demand = (
-            float(mine["carer_hours"].sum())
-            + float(done["travel_min_per_week"].sum()) / 60.0
+            float(carer_hours[mine].sum())
+            + float(travel_min[done].sum()) / 60.0
             + unmet_h * rate / 60.0
         )
         leads = [p for p in str(z.lead_providers or "").split(";") if p and p != "nan"]
         lead_cap = float(sum(capacity.get(p, 0.0) for p in leads))
-        share = zone_shares[zone_shares["unit_code"] == zid]
+        share = share_of_zone.get(zid, empty_share)
         rows.append(
             _unit_row(
                 "zone",
@@ -168,7 +176,7 @@ def market_tables(
     count = people.groupby(people["area_code"].astype(str)).size()
     for a in areas.itertuples(index=False):
         code = str(a.area_code)
-        share = area_shares[area_shares["unit_code"] == code]
+        share = share_of_area.get(code, empty_share)
         rows.append(
             _unit_row(
                 "area",
@@ -200,7 +208,7 @@ def _unit_row(
     exact = share["placed_carer_hours_per_week"].to_numpy(dtype=float)
     n = len(share)
     shares_exact = 100.0 * exact / exact.sum() if n else pct
-    top = share.iloc[0] if n else None
+    top = str(share["provider_id"].iloc[0]) if n else None
     row: dict[str, object] = {
         "level": level,
         "unit_code": code,
@@ -210,7 +218,7 @@ def _unit_row(
         "people": people,
         "placed_carer_hours_per_week": round(float(exact.sum()), 2),
         "providers_serving": n,
-        "largest_provider": "" if top is None else str(top["provider_id"]),
+        "largest_provider": "" if top is None else top,
         "largest_share_pct_of_placed_carer_hours": np.nan if top is None else float(pct[0]),
         "hhi_0_to_10000_on_placed_carer_hour_shares": round(hhi(shares_exact), 1),
         "single_provider": n == 1,

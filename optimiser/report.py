@@ -354,10 +354,17 @@ def zone_table(
     assignments: pd.DataFrame, zones: Sequence[Zone], figures: TravelFigures
 ) -> pd.DataFrame:
     """One row per zone: people, demand, placed and unmet hours, providers used, travel."""
+    # each zone's rows by position, found once (a filter of the whole table per zone is
+    # quadratic in a county's zones x people)
+    rows_of = assignments.groupby(assignments["zone_id"], sort=False).indices
+    hours = assignments["weekly_hours"].to_numpy(dtype=float)
+    unmet = assignments["unmet"].to_numpy(dtype=bool)
+    provider = assignments["provider_id"].to_numpy(dtype=object)
+    none = np.zeros(0, dtype=np.intp)
     rows = []
     for z in zones:
-        mine = assignments[assignments["zone_id"] == z.zone_id]
-        placed = mine[~mine["unmet"]]
+        mine = rows_of.get(z.zone_id, none)
+        placed, left = mine[~unmet[mine]], mine[unmet[mine]]
         f = figures.by_zone.loc[z.zone_id] if z.zone_id in figures.by_zone.index else None
         rows.append(
             {
@@ -366,10 +373,10 @@ def zone_table(
                 "kind": z.kind.value,
                 "lead_providers": ";".join(z.lead_providers),
                 "people": len(mine),
-                "demand_hours": round(float(mine["weekly_hours"].sum()), 2),
-                "placed_hours": round(float(placed["weekly_hours"].sum()), 2),
-                "unmet_hours": round(float(mine.loc[mine["unmet"], "weekly_hours"].sum()), 2),
-                "providers_used": int(placed["provider_id"].nunique()),
+                "demand_hours": round(float(hours[mine].sum()), 2),
+                "placed_hours": round(float(hours[placed].sum()), 2),
+                "unmet_hours": round(float(hours[left].sum()), 2),
+                "providers_used": int(pd.Series(provider[placed]).nunique()),
                 "travel_min_per_carer_hour": None
                 if f is None
                 else _round(f["travel_min_per_carer_hour"]),
