@@ -8,10 +8,18 @@ the area scattered to every worker and the workers' imports warmed (one call eac
 clock starts: the times are the sweep's wall time on a running cluster, as on a cluster that
 serves many sweeps. Overhead per task = (dask1_s / inline_s - 1) x 100 [%], both serial.
 
+The machine's own ceiling is measured in the same run: the same tasks in two plain Python
+processes side by side (no Dask; each loads the area itself, untimed, then both start
+together and run every other task inline). On this machine two such solver processes each run
+slower than one alone (they share caches and memory), so ``plain_speedup_2 = inline_s /
+plain2_s`` is what two cores give these tasks without any engine, and ``dask_vs_plain =
+plain2_s / dask2_s`` is how much of it Dask keeps (1.0: Dask costs nothing).
+
 Ends with ``RESULT tasks=<n> inline_s=<s> dask1_s=<s> dask2_s=<s> speedup_2=<x>
-overhead_pct=<p>`` (speedup_2 = inline_s / dask2_s). Targets on the 2-core machine: speedup_2
->= 1.8, overhead < 5%. Other work on the machine slows the Dask runs most (they need both
-cores): the load average before and after is printed beside the result.
+overhead_pct=<p> plain2_s=<s> plain_speedup_2=<x> dask_vs_plain=<x>`` (speedup_2 = inline_s /
+dask2_s). Targets on the 2-core machine: speedup_2 >= 1.8, overhead < 5%. Other work on the
+machine slows the two-process runs most (they need both cores): the load average before and
+after is printed beside the result.
 
 Usage: python benchmarks/bench_sweep.py [--budget 0.5]
 """
@@ -19,6 +27,7 @@ Usage: python benchmarks/bench_sweep.py [--budget 0.5]
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import sys
 import tempfile
@@ -67,6 +76,34 @@ def _warm(runner: DaskRunner) -> None:
     runner.client.run(imports)
 
 
+def _plain_worker(sweep_path: str, half: int, barrier, queue) -> None:
+    """One plain process of the ceiling run: load the area (untimed), wait for the other,
+    then run every other task inline; report (elapsed, [task walls])."""
+    spec = read_sweep(Path(sweep_path))
+    planned = plan_tasks(spec, InlineRunner(), area_cache={})
+    mine = [p.task for p in planned[half::2]]
+    barrier.wait()
+    start = time.perf_counter()
+    walls = [o.wall_s for o in InlineRunner().run(mine)]
+    queue.put((time.perf_counter() - start, walls))
+
+
+def _plain_pair(sweep_path: Path) -> tuple[float, list[float]]:
+    """The tasks in two plain processes at once (no engine): (wall of the slower, task walls)."""
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=_plain_worker, args=(str(sweep_path), half, barrier, queue))
+        for half in (0, 1)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    return max(r[0] for r in results), [w for r in results for w in r[1]]
+
+
 def _timed(spec, runner, areas: dict, folder: Path) -> tuple[float, pd.DataFrame, int]:
     planned = plan_tasks(spec, runner, area_cache=areas)  # area shipped: not timed
     start = time.perf_counter()
@@ -82,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        spec = read_sweep(_sweep_file(tmp_path, args.budget))
+        sweep_path = _sweep_file(tmp_path, args.budget)
+        spec = read_sweep(sweep_path)
         areas: dict = {}
         start = time.perf_counter()
         plan_tasks(spec, InlineRunner(), area_cache=areas)
@@ -103,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                     spec, runner, areas, tmp_path / f"dask{n}"
                 )
                 failed += f
+        times["plain2"], plain_walls = _plain_pair(sweep_path)
     n_tasks = len(spec.variants)
     drop = ["wall_s", "solver_wall_s"]
     same = all(
@@ -122,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     # the tasks contend for something inside (threads, memory bandwidth), not the engine.
     for name in ("inline", "dask1", "dask2"):
         print(f"{name:<7} mean time inside a task {tables[name]['wall_s'].mean():6.2f} s")
+    print(f"plain2  mean time inside a task {sum(plain_walls) / len(plain_walls):6.2f} s")
     print(f"failed tasks: {failed}")
     load_after = os.getloadavg()
     print(
@@ -132,9 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     speedup = times["inline"] / times["dask2"]
     overhead = (times["dask1"] / times["inline"] - 1) * 100
+    plain_speedup = times["inline"] / times["plain2"]
+    print(
+        f"two cores without an engine: {plain_speedup:.2f}x; Dask keeps "
+        f"{times['plain2'] / times['dask2']:.2f} of it"
+    )
     print(
         f"RESULT tasks={n_tasks} inline_s={times['inline']:.2f} dask1_s={times['dask1']:.2f} "
-        f"dask2_s={times['dask2']:.2f} speedup_2={speedup:.2f} overhead_pct={overhead:.1f}"
+        f"dask2_s={times['dask2']:.2f} speedup_2={speedup:.2f} overhead_pct={overhead:.1f} "
+        f"plain2_s={times['plain2']:.2f} plain_speedup_2={plain_speedup:.2f} "
+        f"dask_vs_plain={times['plain2'] / times['dask2']:.2f}"
     )
     return 0 if same and not failed else 1
 
