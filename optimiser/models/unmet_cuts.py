@@ -39,8 +39,9 @@ from optimiser.models.instance import AssignmentInstance
 from optimiser.models.lp_warm_start import LinearStage, StageProgram, stage_program
 from optimiser.models.mip_stage import MipMemo, MipResult, program_key
 
-#: Rounds (relaxation, then check) at most; on the zoned demo the fourth check is unsettled.
-MAX_ROUNDS = 6
+#: Relaxations at most (each but the last followed by a check); on the zoned demo the fourth
+#: relaxation gives the bound and the check after it would be unsettled.
+MAX_ROUNDS = 4
 #: Branch-and-bound nodes per check: the demo's settled checks take none (HiGHS's presolve
 #: and root prove them); an unsettled one stops here.
 CHECK_NODES = 20
@@ -133,6 +134,8 @@ def _cut_bound(
             bound = max(-np.inf if bound is None else bound, float(dual) + prog.constant)
         if res.status != 0 or res.x is None:  # not solved: keep its proven bound, stop
             break
+        if len(cuts) + 1 >= max_rounds:
+            break  # a cut found now would not be used
         placed = np.flatnonzero((np.asarray(res.x[m:]) < 0.5) & can_be_unmet)
         if not len(placed):
             break
