@@ -26,7 +26,9 @@ class StageRecord:
     ``deterministic_time`` is CP-SAT's work in its deterministic units and
     ``deterministic_budget`` what the stage was given (``None``: wall-clock budget only);
     ``wall_cap_hit`` is true when the wall-clock cap, not the deterministic budget or a proof,
-    ended the stage, so the figures may depend on machine load.
+    ended the stage, so the figures may depend on machine load. ``bound_from`` names what
+    proved ``best_bound`` (``lp``, ``surrogate knapsack``, ``highs mip``, ``unmet-set cuts``,
+    ``cp-sat``, ``trivial``; empty when no bound is known).
     """
 
     name: str
@@ -40,6 +42,7 @@ class StageRecord:
     deterministic_time: float | None = None
     deterministic_budget: float | None = None
     wall_cap_hit: bool = False
+    bound_from: str = ""
 
 
 def relative_gap(objective: float, bound: float | None) -> float | None:
