@@ -73,7 +73,7 @@ def edit_and_see() -> None:
     table = state.zone_table
     scenario = cache.scenario(rule)
     with components.stop_on_error("Running the scenario"):
-        result = cache.run(area, scenario, table, edited_from=state.zone_parent)
+        result = cache.run(area, scenario, table, edited_from=state.zone_parent, views=False)
     previous = state.record_run(f"{rule}|{state.zone_csv}", result.summary)
 
     notice = state.pop_flash()
