@@ -18,6 +18,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,8 @@ class _Results:
     by_key: OrderedDict[tuple[str, str, str], Any] = field(default_factory=OrderedDict)
     #: Keys whose result was made without the equity and market views (added on first need).
     no_views: set[tuple[str, str, str]] = field(default_factory=set)
+    #: Results being made ahead of a click (``run_ahead``), by key.
+    pending: dict[tuple[str, str, str], Future[Any]] = field(default_factory=dict)
 
 
 #: Results kept in memory (never on disk), oldest dropped first.
@@ -151,6 +154,78 @@ MAX_RESULTS = 64
 @st.cache_resource(show_spinner=False)
 def _results() -> _Results:
     return _Results()
+
+
+#: The environment variable that turns the look-ahead off ("0"); on by default.
+LOOKAHEAD_ENV_VAR = "HOMECARE_UI_LOOKAHEAD"
+
+
+@st.cache_resource(show_spinner=False)
+def _ahead_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="homecare-lookahead")
+
+
+def lookahead_enabled() -> bool:
+    """Whether picked moves are solved ahead of the click (``$HOMECARE_UI_LOOKAHEAD`` not 0)."""
+    return os.environ.get(LOOKAHEAD_ENV_VAR, "1").strip() not in ("0", "false", "no", "off")
+
+
+def _keep(store: _Results, key: tuple[str, str, str], result: Any, *, views: bool) -> None:
+    """Keep ``result`` under ``key`` (the caller holds ``store.lock``), oldest dropped."""
+    store.by_key[key] = result
+    store.by_key.move_to_end(key)
+    if views:
+        store.no_views.discard(key)
+    else:
+        store.no_views.add(key)
+    while len(store.by_key) > MAX_RESULTS:
+        dropped, _ = store.by_key.popitem(last=False)
+        store.no_views.discard(dropped)
+
+
+def _solve_ahead(
+    store: _Results,
+    key: tuple[str, str, str],
+    area: service.AreaData,
+    scenario: Any,
+    previous: Any,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+) -> None:
+    try:
+        result = service.run_zone_edit(area, scenario, previous, before, after, views=False)
+    except Exception:  # the click's own run reports the error on the page
+        result = None
+    with store.lock:
+        if result is not None and key not in store.by_key:
+            _keep(store, key, result, views=False)
+        store.pending.pop(key, None)
+
+
+def run_ahead(
+    area: service.AreaData, scenario: Any, table: pd.DataFrame, *, edited_from: pd.DataFrame
+) -> bool:
+    """Start, in the background, the result of a zone edit that is picked but not applied yet
+    (``table``, edited from ``edited_from`` whose result is kept): the very call ``run``
+    makes after the click (``service.run_zone_edit``, its fixed deterministic budget, so the
+    same figures), started earlier. One at a time; a newer pick replaces one not yet started.
+    Off when ``$HOMECARE_UI_LOOKAHEAD`` is 0. Returns whether a run was started."""
+    if not lookahead_enabled():
+        return False
+    store = _results()
+    key = (area_key(area), repr(scenario), zone_table_key(table))
+    parent = (area_key(area), repr(scenario), zone_table_key(edited_from))
+    with store.lock:
+        previous = store.by_key.get(parent)
+        if key in store.by_key or key in store.pending or previous is None or key == parent:
+            return False
+        for other, future in list(store.pending.items()):
+            if future.cancel():
+                del store.pending[other]
+        store.pending[key] = _ahead_pool().submit(
+            _solve_ahead, store, key, area, scenario, previous, edited_from, table
+        )
+    return True
 
 
 def run(
@@ -176,6 +251,11 @@ def run(
     if edited_from is not None:
         parent = (area_key(area), repr(scenario), zone_table_key(edited_from))
     with store.lock:
+        ahead = store.pending.get(key) if key not in store.by_key else None
+    if ahead is not None:  # solved ahead of the click (``run_ahead``): wait for it
+        with st.spinner("Assigning packages to providers..."):
+            wait([ahead])
+    with store.lock:
         found = store.by_key.get(key)
         if found is not None:
             store.by_key.move_to_end(key)
@@ -193,14 +273,7 @@ def run(
             else:
                 result = service.run_scenario(area, scenario, zone_table=table, views=views)
     with store.lock:
-        store.by_key[key] = result
-        if views:
-            store.no_views.discard(key)
-        else:
-            store.no_views.add(key)
-        while len(store.by_key) > MAX_RESULTS:
-            dropped, _ = store.by_key.popitem(last=False)
-            store.no_views.discard(dropped)
+        _keep(store, key, result, views=views)
     return result
 
 
