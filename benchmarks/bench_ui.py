@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ui.cache import LOOKAHEAD_ENV_VAR, lookahead_enabled
 from ui.launch import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,11 +206,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--screens", type=Path, help="also save page screenshots here")
     parser.add_argument("--tag", default="now", help="screenshot name suffix [now]")
     parser.add_argument("--log", type=Path, default=Path("/tmp/bench_ui_streamlit.log"))
+    parser.add_argument(
+        "--no-lookahead",
+        action="store_true",
+        help="serve the app with the look-ahead off (a picked move is solved only on the click)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.no_lookahead:
+        os.environ[LOOKAHEAD_ENV_VAR] = "0"
 
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores", flush=True)
+    print(f"look-ahead (a picked move solved before the click): {lookahead_enabled()}")
     kpis: list[float] = []
     settled: list[float] = []
     with served_app(args.log) as url, sync_playwright() as playwright:

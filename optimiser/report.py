@@ -134,17 +134,7 @@ def scenario_result(
         meta["rounds_missed"] = missed_calls.to_dict("records")
     by_provider = provider_table(providers, instance, provider_of, figures)
     by_zone = zone_table(assignments, zones, figures)
-    market, market_shares, equity = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
-    if views:
-        market, market_shares = market_tables(
-            assignments,
-            by_zone,
-            by_provider,
-            area_facts,
-            risk_share_pct=scenario.report.market_share_risk_pct,
-        )
-        equity = equity_table(assignments, area_facts)
-    return ScenarioResult(
+    result = ScenarioResult(
         summary=summary,
         assignments=assignments,
         by_provider=by_provider,
@@ -153,10 +143,28 @@ def scenario_result(
         headroom=pd.concat([costs.headroom.to_frame(), costs.target.to_frame()], ignore_index=True),
         rounds=rounds,
         meta=meta,
-        equity=equity,
-        market=market,
-        market_shares=market_shares,
+        equity=pd.DataFrame(),
+        market=pd.DataFrame(),
+        market_shares=pd.DataFrame(),
     )
+    return with_views(result, area_facts, scenario) if views else result
+
+
+def with_views(
+    result: ScenarioResult, area_facts: pd.DataFrame | None, scenario: Scenario
+) -> ScenarioResult:
+    """``result`` with its equity and market views built from its own tables (what
+    ``scenario_result`` adds when ``views`` is true, so a result made without them and given
+    them later is the same result)."""
+    market, market_shares = market_tables(
+        result.assignments,
+        result.by_zone,
+        result.by_provider,
+        area_facts,
+        risk_share_pct=scenario.report.market_share_risk_pct,
+    )
+    equity = equity_table(result.assignments, area_facts)
+    return dataclasses.replace(result, equity=equity, market=market, market_shares=market_shares)
 
 
 def status_word(solution: AssignmentSolution) -> str:

@@ -116,9 +116,22 @@ def road_paths(network: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"path": network["path"], "width": width})
 
 
-def road_layer_json(network: pd.DataFrame) -> str:
+def road_rows_json(network: pd.DataFrame) -> bytes:
+    """The road paths (``road_paths``) as the JSON array deck.gl reads a layer's data from:
+    one ``{"path": [[lon, lat], ...], "width": m}`` per street (served once, by URL)."""
+    rows = [
+        {"path": path, "width": float(width)}
+        for path, width in zip(network["path"], network["width"], strict=True)
+    ]
+    return json.dumps(rows, separators=(",", ":")).encode()
+
+
+def road_layer_json(network: pd.DataFrame | str) -> str:
     """The road network's deck.gl layer as compact JSON, built once per area (``ui.cache``)
-    and spliced into every map of that area unchanged (see ``zone_map``)."""
+    and spliced into every map of that area unchanged (see ``zone_map``). ``network`` is the
+    roads table (its paths inline) or the URL of ``road_rows_json`` served by the app: the
+    browser then fetches the roads once and, since the layer's data (the URL) does not
+    change, deck.gl keeps them across reruns instead of being sent and redrawing them."""
     layer = pdk.Layer(
         "PathLayer",
         data=network,

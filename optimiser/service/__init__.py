@@ -83,6 +83,7 @@ from optimiser.service.progress import Progress
 from optimiser.service.scenarios import (
     INTERACTIVE_DETERMINISTIC_TIME,
     INTERACTIVE_TIME_LIMIT_S,
+    add_views,
     baseline_scenario,
     check_demo_out,
     compare_folders,
@@ -112,6 +113,7 @@ __all__ = [
     "Progress",
     "SolveQuality",
     "UploadedFile",
+    "add_views",
     "area_facts",
     "area_for_config",
     "area_values",

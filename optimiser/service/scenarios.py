@@ -237,6 +237,15 @@ def evaluate_solution(
     return result
 
 
+def add_views(
+    area: AreaData, scenario: Scenario, zone_table: pd.DataFrame, result: ScenarioResult
+) -> ScenarioResult:
+    """``result`` (of ``scenario`` on ``zone_table``, run with ``views`` False) with its equity
+    and market views: the same tables a run with ``views`` True gives."""
+    _, zones = rezoned(area, zone_table)
+    return report.with_views(result, area_facts(area, zones), scenario)
+
+
 def _run_warnings(
     area: AreaData, instance: AssignmentInstance, base_instance: AssignmentInstance
 ) -> tuple[str, ...]:

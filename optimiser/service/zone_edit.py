@@ -92,10 +92,13 @@ def run_zone_edit(
     rounds_options: Mapping[str, Any] | None = None,
     config_files: Mapping[str, Path] | None = None,
     progress: Progress | None = None,
+    views: bool = True,
 ) -> ScenarioResult:
     """The result of ``scenario`` on zone table ``after``, given ``previous`` (its result on
     ``before``): packages outside the touched zones keep their providers, the rest are solved
-    again (module docstring). ``solution.method`` says how many were re-solved."""
+    again (module docstring). ``solution.method`` says how many were re-solved. ``views``
+    False leaves the equity and market views out (``scenarios.add_views`` adds them later,
+    the same tables)."""
     progress = progress or no_progress
     start = time.perf_counter()
     packages, zones = rezoned(area, after)
@@ -172,4 +175,5 @@ def run_zone_edit(
         config_files=config_files,
         progress=progress,
         start=start,
+        views=views,
     )

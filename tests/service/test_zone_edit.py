@@ -4,6 +4,8 @@ full run's figures."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,3 +108,21 @@ def test_the_same_edit_gives_the_same_figures(area, scenario, first) -> None:
     assert _provider_of(a) == _provider_of(b)
     for key in FIGURES:
         assert a.summary[key] == b.summary[key]
+
+
+def test_views_added_later_are_the_views_of_a_run_with_them(area, scenario, first) -> None:
+    """A zone edit without the equity and market views (the Zones page) leaves them empty;
+    ``add_views`` later builds the very tables a run with them gives."""
+    after, _, _, _ = _move(area)
+    bare = run_zone_edit(area, scenario, first, area.zone_table, area.zone_table, views=False)
+    assert bare.equity.empty and bare.market.empty and bare.market_shares.empty
+    full = run_zone_edit(area, scenario, first, area.zone_table, after)
+    stripped = dataclasses.replace(
+        full, equity=pd.DataFrame(), market=pd.DataFrame(), market_shares=pd.DataFrame()
+    )
+    added = service.add_views(area, scenario, after, stripped)
+    assert not full.equity.empty and not full.market.empty
+    pd.testing.assert_frame_equal(added.equity, full.equity)
+    pd.testing.assert_frame_equal(added.market, full.market)
+    pd.testing.assert_frame_equal(added.market_shares, full.market_shares)
+    assert added.summary == full.summary

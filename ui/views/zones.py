@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from optimiser.errors import InputError
@@ -14,13 +17,19 @@ from ui.views.zone_design_panel import propose_panel
 state = get_state()
 
 
+def _picked() -> tuple[list[str], str | None]:
+    """The areas picked to move (the selectbox's, then "more areas") and the zone picked."""
+    code = st.session_state.get("zones_area")
+    more = list(st.session_state.get("zones_more") or [])
+    return list(dict.fromkeys([c for c in [code, *more] if c])), st.session_state.get(
+        "zones_target"
+    )
+
+
 def _apply_move(area_names: dict[str, str], zone_names: dict[str, str]) -> None:
     """Move the areas picked to the zone picked (a button callback): the area in the selectbox,
     plus any picked in "more areas"."""
-    code = st.session_state.get("zones_area")
-    more = list(st.session_state.get("zones_more") or [])
-    target = st.session_state.get("zones_target")
-    codes = list(dict.fromkeys([c for c in [code, *more] if c]))
+    codes, target = _picked()
     if not codes or not target or target not in zone_names:
         return
     try:
@@ -30,6 +39,7 @@ def _apply_move(area_names: dict[str, str], zone_names: dict[str, str]) -> None:
         return
     state.set_zone_table(moved, source="edited")
     st.session_state["zones_more"] = []
+    st.session_state.pop(_CHOSEN_FOR, None)  # the choice is used: guess no further move
     names = ", ".join(f"{area_names.get(c, c)} ({c})" for c in codes)
     state.flash(f"Moved {names} to {zone_names[target]}.")
 
@@ -62,6 +72,36 @@ rule = st.radio(
 state.rule = rule
 
 
+#: Session key: the small area that was picked when a zone to move it to was last chosen.
+_CHOSEN_FOR = "zones_target_chosen_for"
+
+
+def _target_chosen() -> None:
+    """Note that the zone to move to was chosen for the area picked now (a widget callback)."""
+    st.session_state[_CHOSEN_FOR] = (
+        st.session_state.get("zones_area"),
+        st.session_state.get("zones_target"),
+    )
+
+
+def _look_ahead(table: pd.DataFrame, scenario: Any, zone_names: dict[str, str]) -> None:
+    """Start solving the move picked in the panel before "Apply move" is clicked
+    (``cache.run_ahead``: the same incremental re-solve the click runs, so the same figures;
+    the click then waits only for what is left of it). Only once a zone has been chosen for
+    the area picked (the last step before the click): a zone shown by default is not a
+    choice, and a wrong guess would hold the solver when the click comes."""
+    codes, target = _picked()
+    if not codes or not target or target not in zone_names:
+        return
+    if st.session_state.get(_CHOSEN_FOR) != (st.session_state.get("zones_area"), target):
+        return
+    try:
+        candidate = move_areas(table, codes, target)
+    except InputError:
+        return
+    cache.run_ahead(area, scenario, candidate, edited_from=table)
+
+
 def edit_and_see() -> None:
     """The figures, the map and the move panel.
 
@@ -73,7 +113,7 @@ def edit_and_see() -> None:
     table = state.zone_table
     scenario = cache.scenario(rule)
     with components.stop_on_error("Running the scenario"):
-        result = cache.run(area, scenario, table, edited_from=state.zone_parent)
+        result = cache.run(area, scenario, table, edited_from=state.zone_parent, views=False)
     previous = state.record_run(f"{rule}|{state.zone_csv}", result.summary)
 
     notice = state.pop_flash()
@@ -141,6 +181,7 @@ def edit_and_see() -> None:
             options=targets,
             format_func=lambda z: f"{zone_names[z]} ({z})",
             key="zones_target",
+            on_change=_target_chosen,
         )
         # Edits run as button callbacks, before the next script run, so one run shows the
         # result. The move reads the widgets when the button is pressed (not when drawn).
@@ -152,6 +193,7 @@ def edit_and_see() -> None:
             on_click=_apply_move,
             args=(area_names, zone_names),
         )
+        _look_ahead(table, scenario, zone_names)
         st.divider()
         name = st.text_input("Save this run as", value=f"{rule}, {len(zone_names)} zones")
         if st.button("Save scenario", key="zones_save"):
