@@ -1,11 +1,14 @@
 """Solve a rounds instance: pre-checks, a start, the routing model, the search, the result.
 
 The search runs in one pass: visits no solution can serve are set aside with their reasons;
-a start (routes handed in by the caller, else the constructive start where synchronised visits
-exist and ``settings.warm_start`` is "auto") seeds OR-Tools (``ReadAssignmentFromRoutes``),
-which improves it with its own local search for the rest of the time limit; the result is
-always read from an OR-Tools assignment, so every caller (the product and the benchmarks)
-shares this one path.
+a start (routes handed in by the caller, else the one ``settings.warm_start`` names: by default
+PyVRP's routes where no synchronised pair is active, :mod:`.pyvrp_stage`, and the constructive
+start where pairs are) seeds OR-Tools (``ReadAssignmentFromRoutes``), which restores what the
+start could not express (breaks, pairs, tardiness) and improves it with its own local search
+for the rest of the time limit. A start OR-Tools rejects as a whole is cut down to the routes
+it accepts one by one (the rest of the calls are then inserted by OR-Tools), and noted. The
+result is always read from an OR-Tools assignment, so every caller (the product and the
+benchmarks) shares this one path.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from optimiser.errors import InputError, Problem, SolverError
 from optimiser.models.rounds.constructive import greedy_routes
 from optimiser.models.rounds.model import build_model, search_parameters
 from optimiser.models.rounds.prechecks import precheck_missed
+from optimiser.models.rounds.pyvrp_stage import pyvrp_start
 from optimiser.models.rounds.records import RoundsInstance, RoundsSettings
 from optimiser.models.rounds.result import MissedVisit, RoundsResult, extract_result, full_cost
 
@@ -67,10 +71,26 @@ def solve_rounds(
         if dropped:
             notes.append(f"{dropped} visit(s) of the given start cannot be served; left out")
         warm = "given"
-    elif settings.warm_start == "auto" and any(g.first in node_of for g in inst.syncs):
-        budget = settings.time_limit_s * settings.greedy_share
-        start = greedy_routes(inst, active, budget, settings.seed, settings.greedy_steps)
-        warm = "greedy"
+    else:
+        warm = _start_method(inst, settings, node_of)
+        if warm == "greedy":
+            budget = settings.time_limit_s * settings.greedy_share
+            start = greedy_routes(inst, active, budget, settings.seed, settings.greedy_steps)
+        # Synchronised visits are not PyVRP's: they are left to OR-Tools (as optional pairs).
+        paired = {x for g in inst.syncs for x in (g.first, g.second)}
+        singles = [i for i in active if i not in paired]
+        if warm == "pyvrp" and not singles:
+            warm = "none"
+        elif warm == "pyvrp":
+            cap = settings.time_limit_s * settings.pyvrp_share
+            stage = pyvrp_start(inst, singles, settings, cap)
+            notes.append(f"pyvrp start: {stage.budget}, {stage.iterations} iterations")
+            if stage.cap_fired:
+                notes.append("pyvrp start: its wall-clock cap fired before the iteration budget")
+            if stage.routes is None:
+                notes.append("pyvrp start: its best plan was infeasible; solved from scratch")
+                warm = "pyvrp_failed"
+            start = stage.routes and [[node_of[singles[p]] for p in r] for r in stage.routes]
 
     sync_nodes = {
         node_of[x]
@@ -94,6 +114,12 @@ def solve_rounds(
             routing.CloseModelWithParameters(search_parameters(settings, 1.0))
             index_routes = [[manager.NodeToIndex(p) for p in r] for r in start]
             initial = routing.ReadAssignmentFromRoutes(index_routes, True)
+            if initial is None and not sync_nodes:
+                initial, kept = _accepted_routes(routing, index_routes)
+                notes.append(
+                    f"OR-Tools rejected the {warm} start as a whole; kept {kept} of "
+                    f"{sum(1 for r in index_routes if r)} routes"
+                )
             if initial is None and n + 1 < len(attempts):
                 notes.append(f"the {warm} start breaks a rule with all pairs served")
                 continue
@@ -124,6 +150,35 @@ def solve_rounds(
             f"{settings.time_limit_s} s (status {m.routing.status()})"
         )
     return extract_result(m, solution, pre_missed, settings, warm, time.monotonic() - t0, notes)
+
+
+def _start_method(inst: RoundsInstance, settings: RoundsSettings, node_of: dict) -> str:
+    """The start the settings name; "auto" is PyVRP without active pairs, greedy with them."""
+    if settings.warm_start != "auto":
+        return settings.warm_start
+    has_pairs = any(g.first in node_of and g.second in node_of for g in inst.syncs)
+    return "greedy" if has_pairs else "pyvrp"
+
+
+def _accepted_routes(routing, index_routes: list[list[int]]):
+    """The assignment of the routes OR-Tools accepts one at a time (the others left empty).
+
+    Without synchronised pairs the routes are independent, so routes each feasible alone are
+    feasible together. Returns (assignment, routes kept), or (None, 0) if none is accepted.
+    """
+    keep = [[] for _ in index_routes]
+    kept = 0
+    for k, r in enumerate(index_routes):
+        if not r:
+            continue
+        trial = [[] for _ in index_routes]
+        trial[k] = r
+        if routing.ReadAssignmentFromRoutes(trial, True) is not None:
+            keep[k] = r
+            kept += 1
+    if not kept:
+        return None, 0
+    return routing.ReadAssignmentFromRoutes(keep, True), kept
 
 
 def _check_initial_routes(inst: RoundsInstance, routes: Sequence[Sequence[int]]) -> None:
