@@ -41,7 +41,9 @@ def _reverse_windows(vehicle: Vehicle) -> RoundsInstance:
 
 def _solomon(name: str, n_visits: int) -> RoundsInstance:
     """The first ``n_visits`` customers of a Solomon instance (skipped without the data)."""
-    paths = [p for p in instance_paths(DEFAULT_DIR) if p.stem == name] if DEFAULT_DIR.is_dir() else []
+    paths = []
+    if DEFAULT_DIR.is_dir():
+        paths = [p for p in instance_paths(DEFAULT_DIR) if p.stem == name]
     if not paths:
         pytest.skip(f"Solomon {name} not found under {DEFAULT_DIR}")
     inst = read_vrptw(paths[0])
