@@ -129,8 +129,9 @@ def test_a_start_that_leaves_no_room_for_a_break_is_cut_and_noted():
     assert res.missed == ()
 
 
-def test_pairs_take_the_constructive_start_by_default():
-    """Synchronised pairs are not PyVRP's: "auto" seeds such a day with the greedy start."""
+def test_pairs_are_pinned_for_pyvrp_and_served_in_sync():
+    """A double-handed call: PyVRP gets its two visits pinned to the constructive start's time,
+    serves them on two workers at once, and OR-Tools keeps the pair in sync."""
     tt = _line([0, 10, 20])
     visits = (
         Visit(location=1, window_start=30, window_end=60, duration=20),
@@ -140,11 +141,15 @@ def test_pairs_take_the_constructive_start_by_default():
     vehicles = (Vehicle(0, 0, 0, 480), Vehicle(0, 0, 0, 480))
     inst = RoundsInstance(visits, vehicles, tt, tt, syncs=(SyncGroup(0, 1),))
     res = solve_rounds(inst, DET)
-    assert res.warm_start == "greedy"
+    assert res.warm_start in ("pyvrp", "greedy")
+    assert any("pyvrp start: cost" in n for n in res.notes)
+    assert any("greedy start: cost" in n for n in res.notes)
     assert res.missed == ()
     assert validate_rounds(inst, res) == []
-    forced = solve_rounds(inst, RoundsSettings(**{**DET.__dict__, "warm_start": "pyvrp"}))
-    assert validate_rounds(inst, forced) == []
+    start = {s.visit: (r.vehicle, s.start) for r in res.routes for s in r.stops}
+    assert start[0][0] != start[1][0] and start[0][1] == start[1][1]
+    greedy = solve_rounds(inst, RoundsSettings(**{**DET.__dict__, "warm_start": "greedy"}))
+    assert greedy.warm_start == "greedy" and validate_rounds(inst, greedy) == []
 
 
 def test_same_seed_and_budget_give_the_same_routes():

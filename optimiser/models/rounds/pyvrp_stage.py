@@ -12,8 +12,10 @@ rest and polishes them:
 - breaks: each worker's shift and maximum shift length are shortened by its breaks' total
   duration, so the routes leave room for them (OR-Tools places them; it may still reject a
   route whose calls leave no gap inside a break's allowed range, and the solve then notes it);
-- synchronised double-handed calls: not given to PyVRP (the engine's constructive start handles
-  instances with pairs, see :mod:`.solve`);
+- synchronised double-handed calls: PyVRP has no synchronisation, so the engine pins each
+  pair's two visits to the start times of its constructive start (``pins``): two visits pinned
+  to one time cannot be on one worker's round, so PyVRP's routes serve the pair in sync, and
+  OR-Tools frees the times again (see :mod:`.solve`);
 - the maximum-tardiness term and soft-window tardiness: OR-Tools' search and the final choice.
 
 The budget is deterministic when ``RoundsSettings.pyvrp_iterations`` is set (``MaxIterations``;
@@ -76,7 +78,10 @@ def _vehicle_key(inst: RoundsInstance, k: int, callable_mask: bytes) -> tuple:
 
 
 def _problem_data(
-    inst: RoundsInstance, active: list[int], settings: RoundsSettings
+    inst: RoundsInstance,
+    active: list[int],
+    settings: RoundsSettings,
+    pins: dict[int, tuple[int, int]],
 ) -> tuple[pyvrp.ProblemData, list[list[int]]]:
     """ProblemData for the active visits and the instance vehicles behind each vehicle type."""
     depot_of: dict[int, int] = {}
@@ -98,13 +103,14 @@ def _problem_data(
     for i in active:
         v = inst.visits[i]
         penalty = v.penalty if v.penalty is not None else settings.missed_visit_penalty
+        early, late = pins.get(i, (v.window_start, latest_start(inst, v)))
         clients.append(
             pyvrp.Client(
                 location=n_dep + len(clients),
                 delivery=[v.demand] if use_load else [],
                 service_duration=v.duration,
-                tw_early=v.window_start,
-                tw_late=latest_start(inst, v),
+                tw_early=early,
+                tw_late=late,
                 # Optional, as in the OR-Tools model, so an overfull day still has a plan.
                 required=False,
                 prize=int(min(penalty, PRIZE_CAP)),
@@ -151,15 +157,20 @@ def _problem_data(
 
 
 def pyvrp_start(
-    inst: RoundsInstance, active: list[int], settings: RoundsSettings, time_cap_s: float
+    inst: RoundsInstance,
+    active: list[int],
+    settings: RoundsSettings,
+    time_cap_s: float,
+    pins: dict[int, tuple[int, int]] | None = None,
 ) -> PyvrpStart:
     """PyVRP's best routes for the visits ``active``, as positions in ``active`` per vehicle.
 
     The budget is ``settings.pyvrp_iterations`` iterations when set (``time_cap_s`` then only a
     safety net), else ``time_cap_s`` of run time. Visits a route holds that its vehicle may not
-    serve (a forbidden arc PyVRP still took) are left out of the start.
+    serve (a forbidden arc PyVRP still took) are left out of the start. ``pins`` replaces the
+    window of the visits it names (the engine pins each synchronised visit to one start time).
     """
-    data, members = _problem_data(inst, active, settings)
+    data, members = _problem_data(inst, active, settings, pins or {})
     if settings.pyvrp_iterations is not None:
         stop = MultipleCriteria(
             [MaxIterations(settings.pyvrp_iterations), MaxRuntime(max(0.01, time_cap_s))]
