@@ -1,14 +1,15 @@
 """Solve a rounds instance: pre-checks, a start, the routing model, the search, the result.
 
 The search runs in one pass: visits no solution can serve are set aside with their reasons;
-a start (routes handed in by the caller, else the one ``settings.warm_start`` names: by default
-PyVRP's routes where no synchronised pair is active, :mod:`.pyvrp_stage`, and the constructive
-start where pairs are) seeds OR-Tools (``ReadAssignmentFromRoutes``), which restores what the
-start could not express (breaks, pairs, tardiness) and improves it with its own local search
-for the rest of the time limit. A start OR-Tools rejects as a whole is cut down to the routes
-it accepts one by one (the rest of the calls are then inserted by OR-Tools), and noted. The
-result is always read from an OR-Tools assignment, so every caller (the product and the
-benchmarks) shares this one path.
+a start (routes handed in by the caller, else what ``settings.warm_start`` names: by default
+PyVRP's routes, :mod:`.pyvrp_stage`, and where synchronised pairs are active also the
+constructive start, whose pair times PyVRP is given pinned) seeds OR-Tools
+(``ReadAssignmentFromRoutes``; of two candidate starts the one with the lower objective as
+read), which restores what the start could not express (breaks, pair gaps, tardiness) and
+improves it with its own local search for the rest of the time limit. Without pairs, a start
+OR-Tools rejects as a whole is cut down to the routes it accepts one by one (OR-Tools inserts
+the rest), and noted. The result is always read from an OR-Tools assignment, so every caller
+(the product and the benchmarks) shares this one path.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def solve_rounds(
 
     ``initial_routes``, when given, holds one sequence of visit indices per vehicle (in the
     instance's vehicle order): a start found elsewhere (a benchmark's peer solver, a plan from
-    an earlier run) that replaces the constructive start; the result's ``warm_start`` is then
+    an earlier run) that replaces the engine's own starts; the result's ``warm_start`` is then
     "given". Visits the pre-checks find unservable are dropped from it.
 
     Visits that no solution can serve are reported with a reason before the solve; visits the
