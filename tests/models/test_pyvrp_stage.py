@@ -152,6 +152,16 @@ def test_pairs_are_pinned_for_pyvrp_and_served_in_sync():
     assert greedy.warm_start == "greedy" and validate_rounds(inst, greedy) == []
 
 
+def test_soft_windows_take_the_constructive_start_by_default():
+    """PyVRP cannot price tardiness: "auto" starts soft-window days by the greedy start."""
+    tt = _line([0, 100])
+    visit = Visit(1, 0, 50, 10, soft_end=True, tardiness_weight=2)
+    inst = RoundsInstance((visit,), (Vehicle(0, 0, 0, 480),), tt, tt)
+    res = solve_rounds(inst, DET)
+    assert res.warm_start == "greedy"
+    assert validate_rounds(inst, res) == [] and res.tardiness == 100
+
+
 def test_same_seed_and_budget_give_the_same_routes():
     """Same seed, same PyVRP iteration budget and OR-Tools solution limit: the same rounds."""
     inst = _solomon("RC101", 30)

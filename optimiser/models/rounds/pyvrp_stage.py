@@ -1,7 +1,8 @@
 """The PyVRP stage of the rounds engine: a start for OR-Tools from PyVRP's iterated local search.
 
-PyVRP solves what it can express of a rounds instance: hard time windows (a soft window end is
-relaxed to the latest start the OR-Tools model allows), shift windows and maximum shift length,
+PyVRP solves what it can express of a rounds instance: time windows (a soft window end relaxed
+to the latest start the OR-Tools model allows: PyVRP cannot price tardiness, so the engine's
+"auto" start does not call PyVRP for such instances), shift windows and maximum shift length,
 optional calls whose prize is the missed-call penalty (capped, so that dropping a call beats an
 infeasible plan), skills and allowed workers (one vehicle type per distinct set of callable
 visits, each with its own routing profile whose arcs into the visits it may not serve cost
@@ -103,6 +104,8 @@ def _problem_data(
     for i in active:
         v = inst.visits[i]
         penalty = v.penalty if v.penalty is not None else settings.missed_visit_penalty
+        # A soft window end is relaxed to the latest start OR-Tools allows (given as hard, on
+        # home care B1, C1, D1, E1, E5, OR-Tools rejected 3 of PyVRP's 5 starts).
         early, late = pins.get(i, (v.window_start, latest_start(inst, v)))
         clients.append(
             pyvrp.Client(

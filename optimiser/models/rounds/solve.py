@@ -123,9 +123,15 @@ def solve_rounds(
     return extract_result(m, solution, pre_missed, settings, warm, time.monotonic() - t0, notes)
 
 
-def _start_method(inst: RoundsInstance, settings: RoundsSettings, node_of: dict) -> str:
-    """The start the settings name; "auto" is PyVRP's (see ``RoundsSettings``)."""
-    return "pyvrp" if settings.warm_start == "auto" else settings.warm_start
+def _start_method(inst: RoundsInstance, settings: RoundsSettings) -> str:
+    """The start the settings name. "auto" is PyVRP's, except where visits have soft window
+    ends with a tardiness cost, which PyVRP cannot price: there it is the constructive start
+    (measured on home care B1, C1, D1, E1, E5 at 60 s: mean gap 23.1% with the PyVRP stage
+    against 9.9% with the constructive start alone)."""
+    if settings.warm_start != "auto":
+        return settings.warm_start
+    soft = any(v.soft_end and v.tardiness_weight > 0 for v in inst.visits)
+    return "greedy" if soft else "pyvrp"
 
 
 def _starts(
@@ -144,7 +150,7 @@ def _starts(
     so PyVRP serves a pair on two workers, in sync); the constructive start stays a candidate
     and OR-Tools takes whichever of the two costs less.
     """
-    method = _start_method(inst, settings, {})
+    method = _start_method(inst, settings)
     out: list[tuple[str, list[list[int]]]] = []
     if method == "none" or not active:
         return out
