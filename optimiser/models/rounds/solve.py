@@ -182,8 +182,51 @@ def _starts(
     }
     if half:
         notes.append(f"pyvrp start: {len(half) // 2} pair(s) half served; left out")
-    out.insert(0, ("pyvrp", [[node_of[i] for i in r if i not in half] for r in routes]))
+    start = [[node_of[i] for i in r if i not in half] for r in routes]
+    if pairs:
+        # Rounds whose single calls leave no room for a break are cut (measured: on the demo's
+        # largest days, about 190 calls, OR-Tools otherwise rejected both starts under load).
+        start = _fit_breaks(inst, active, settings, start, {node_of[i] for i in paired}, notes)
+    if start is not None:
+        out.insert(0, ("pyvrp", start))
     return out
+
+
+def _fit_breaks(
+    inst: RoundsInstance,
+    active: list[int],
+    settings: RoundsSettings,
+    start: list[list[int]],
+    paired: set[int],
+    notes: list[str],
+) -> list[list[int]] | None:
+    """A start with pairs that OR-Tools accepts: rounds whose single calls leave no room for a
+    break (PyVRP only shortened the shift) keep their paired visits, and their single calls are
+    left for OR-Tools to insert. None if that still is not accepted."""
+    m = build_model(inst, active, settings, True)
+    m.routing.CloseModelWithParameters(search_parameters(settings, 1.0))
+
+    def accepted(routes: list[list[int]]) -> bool:
+        index_routes = [[m.manager.NodeToIndex(p) for p in r] for r in routes]
+        return m.routing.ReadAssignmentFromRoutes(index_routes, True) is not None
+
+    if accepted(start):
+        return start
+    bad = set()
+    for k, r in enumerate(start):
+        alone = [[] for _ in start]
+        alone[k] = [p for p in r if p not in paired]
+        if alone[k] and not accepted(alone):
+            bad.add(k)
+    cut = [[p for p in r if p in paired] if k in bad else r for k, r in enumerate(start)]
+    if bad and accepted(cut):
+        n_cut = sum(len(start[k]) - len(cut[k]) for k in bad)
+        notes.append(
+            f"pyvrp start: {n_cut} single call(s) of {len(bad)} round(s) left out (breaks)"
+        )
+        return cut
+    notes.append("pyvrp start: rejected by OR-Tools even with rounds cut (not used)")
+    return None
 
 
 def _pair_times(
