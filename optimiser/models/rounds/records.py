@@ -232,8 +232,10 @@ class RoundsSettings:
     on what it can express, :mod:`.pyvrp_stage`, for ``pyvrp_share`` of the time limit or
     ``pyvrp_iterations`` iterations), "greedy" (the constructive search, for ``greedy_share``
     of the time limit or ``greedy_steps`` steps), "none" (OR-Tools' own first solution), or
-    "auto" (the default: "pyvrp" where no synchronised pair is active, "greedy" otherwise; chosen
-    by measurement, see the README's rounds rows). Routes handed in to
+    "auto" (the default: "pyvrp", except "greedy" where soft window ends carry tardiness, which
+    PyVRP cannot price; chosen by measurement, see the README's rounds rows). Where pairs are
+    active, "pyvrp" runs the constructive start first, pins each pair to its times there for
+    PyVRP, and OR-Tools takes the cheaper of the two starts. Routes handed in to
     :func:`~optimiser.models.rounds.solve_rounds` (``initial_routes``) replace that start.
     ``solution_limit`` stops OR-Tools after that many solutions, ``greedy_steps`` the
     constructive search after that many steps and ``pyvrp_iterations`` PyVRP after that many
