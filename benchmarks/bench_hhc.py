@@ -1,19 +1,20 @@
 """Home health care benchmark (Mankowska et al. 2014) through the product's rounds model.
 
 Usage: python benchmarks/bench_hhc.py [--instances DIR] [--time-limit S] [--limit K]
-       [--families A,B,C] [--seed N] [--solution-limit N]
-       [--greedy-steps N]
+       [--families A,B,C] [--names C1,E1] [--start auto|pyvrp|greedy|none] [--seed N]
+       [--solution-limit N] [--greedy-steps N]
 
 Each instance is read (``DS`` block 1-based), turned into a ``RoundsInstance`` (services as
 visits with soft window ends, qualifications as skills, double services as sync groups) and
 solved by ``solve_rounds`` with the product's default settings, the function and path the
-product runs: nothing is handed in from outside and the product's own constructive start
-seeds the search. Every solution is checked twice: by the rounds validator (integer model)
+product runs: nothing is handed in from outside; the engine's own starts (the constructive
+start, and PyVRP's routes with each double service pinned to the constructive start's times)
+seed the search. Every solution is checked twice: by the rounds validator (integer model)
 and by the benchmark's own evaluator, which rescores it with real values: (travel + total
 tardiness + maximum tardiness) / 3. Best known is min(bks.csv, best published BRKGA-MP-IPR
-run). There is no peer in the run: PyVRP cannot express double services (two carers at once,
-or a gap window) or soft window ends, so ``pyvrp_mean_gap_pct`` is "nan" and the tables say
-"n/a".
+run). There is no peer in the run: PyVRP alone cannot express double services (two carers at
+once, or a gap window) or soft window ends, so ``pyvrp_mean_gap_pct`` is "nan" and the tables
+say "n/a".
 
 Every instance counts: one with a missed visit, a violation (validator or evaluator) or no
 solution is infeasible (``benchmarks/bench_table.py``); the RESULT line has instances,
@@ -58,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--families", default="", help="comma-separated families, e.g. A,B,C")
+    ap.add_argument("--names", default="", help="comma-separated instances, e.g. C1,E1")
+    ap.add_argument(
+        "--start",
+        choices=["auto", "pyvrp", "greedy", "none"],
+        default="auto",
+        help="the engine's start method (auto: the product default)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--solution-limit",
@@ -85,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.families:
         wanted = set(args.families.split(","))
         paths = [p for p in paths if family_name(p)[0] in wanted]
+    if args.names:
+        names = set(args.names.split(","))
+        paths = [p for p in paths if family_name(p) in names]
     if args.limit is not None:
         paths = paths[: args.limit]
     best = best_known(args.instances)
@@ -93,9 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         solution_limit=args.solution_limit,
         greedy_steps=args.greedy_steps,
+        warm_start=args.start,
     )
     print(f"# {len(paths)} instances from {args.instances}; {settings}")
-    print("# path: the product's (nothing handed in); peer: none (PyVRP cannot express these)")
+    path = (
+        "the product's (nothing handed in)"
+        if args.start == "auto"
+        else (f"the product's engine with start={args.start} (not the default)")
+    )
+    print(f"# path: {path}; peer: none (PyVRP alone cannot express these)")
     print(f"# load average at start: {_load()}")
     print(
         f"{'inst':5} {'cost':>9} {'best':>9} {'gap%':>7} {'travel':>9} {'tard':>8} "
@@ -125,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{res.warm_start:>8}",
             flush=True,
         )
+        for note in res.notes:
+            if any(w in note for w in ("rejected", "infeasible", "cap fired", "optional")):
+                print(f"#   {hhc.name}: {note}", flush=True)
     print()
     print(class_table(rows))
     print(
@@ -132,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         "all_gap% over every instance with a solution; no peer: PyVRP cannot express "
         "double services or soft windows"
     )
-    print(result_line(rows, time_limit_s=f"{args.time_limit:g}", load_avg=_load()))
+    print(
+        result_line(rows, time_limit_s=f"{args.time_limit:g}", start=args.start, load_avg=_load())
+    )
     return 0
 
 

@@ -1,16 +1,19 @@
 """VRPTW benchmark of the product's rounds path against best-known, with PyVRP as a peer.
 
 Usage: python benchmarks/bench_rounds.py [--instances DIR] [--time-limit S] [--limit K]
-       [--classes C1,R1,...] [--names C101,R201,...] [--vehicle-cost X]
-       [--warm-start none|pyvrp] [--seed N] [--solution-limit N] [--no-pyvrp]
+       [--classes C1,R1,...] [--names C101,R201,...] [--shard K/N] [--vehicle-cost X]
+       [--warm-start none] [--start auto|pyvrp|greedy|none] [--seed N] [--solution-limit N]
+       [--pyvrp-iterations N] [--no-pyvrp]
 
 Each instance is read with DIMACS rounding (distances truncated to one decimal), solved by
-``solve_rounds`` with the product's default settings (the function and path the product runs),
-checked by the independent validator, and solved by PyVRP directly (its own reader, same
-rounding) for the same time limit in the same run, as a peer. ``--warm-start none`` (the
-default) is the product's path with nothing handed in from outside; ``--warm-start pyvrp`` is
-an experiment the product never runs (PyVRP's routes for 80% of the time, OR-Tools polishing
-them: ``benchmarks/pyvrp_start.py``) and is labelled so in the output.
+``solve_rounds`` with the product's default settings (the function and path the product runs:
+the engine's PyVRP stage for ``pyvrp_share`` of the time limit, then OR-Tools), checked by the
+independent validator, and solved by PyVRP directly (its own reader, same rounding) for the same
+time limit in the same run, as a peer. ``--warm-start none`` (the only value, kept for old
+command lines) means nothing is handed in from outside. ``--start`` other than "auto" and
+``--pyvrp-iterations`` change the engine's settings for a measurement and are printed in the
+header and RESULT line (``start=``). ``--shard K/N`` runs every N-th instance from the K-th
+(0-based), so N processes can share the list.
 
 Every instance counts: one with a missed visit, a validator violation or no solution is
 infeasible (``benchmarks/bench_table.py``). Prints per instance and per class, then the
@@ -33,7 +36,6 @@ from pyvrp.stop import MaxRuntime
 
 from benchmarks.bench_table import BenchRow, class_table, result_line
 from benchmarks.instances.solomon import instance_paths, read_best_known, read_vrptw
-from benchmarks.pyvrp_start import solve_with_pyvrp_start
 from optimiser.data import locations
 from optimiser.errors import SolverError
 from optimiser.models.rounds import RoundsSettings, solve_rounds
@@ -68,11 +70,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classes", default="", help="comma-separated classes, e.g. C1,R1")
     ap.add_argument("--names", default="", help="comma-separated instances, e.g. C101,R201")
     ap.add_argument("--vehicle-cost", type=int, default=0, help="fixed cost per vehicle [0.1]")
+    ap.add_argument("--shard", default="", help="K/N: every N-th instance from the K-th")
     ap.add_argument(
         "--warm-start",
-        choices=["none", "pyvrp"],
+        choices=["none"],
         default="none",
-        help="none: the product's path (default); pyvrp: a non-product experiment",
+        help="none: nothing handed in from outside (the product's path)",
+    )
+    ap.add_argument(
+        "--start",
+        choices=["auto", "pyvrp", "greedy", "none"],
+        default="auto",
+        help="the engine's start method (auto: the product default)",
+    )
+    ap.add_argument(
+        "--pyvrp-iterations",
+        type=int,
+        default=None,
+        help="bound the engine's PyVRP stage by iterations instead of its time share",
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
@@ -100,15 +115,21 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if p.stem in names]
     if args.limit is not None:
         paths = paths[: args.limit]
+    if args.shard:
+        k, n = (int(x) for x in args.shard.split("/"))
+        paths = paths[k::n]
     settings = RoundsSettings(
-        time_limit_s=args.time_limit, seed=args.seed, solution_limit=args.solution_limit
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        solution_limit=args.solution_limit,
+        warm_start=args.start,
+        pyvrp_iterations=args.pyvrp_iterations,
     )
-    product = args.warm_start == "none"
-    solve = solve_rounds if product else solve_with_pyvrp_start
+    product = args.start == "auto"
     path_label = (
-        "the product's path (nothing handed in)"
+        "the product's path (product defaults, nothing handed in)"
         if product
-        else "NOT the product's path: experiment with PyVRP's routes handed in"
+        else f"the product's engine with start={args.start} (not the default)"
     )
     print(f"# {len(paths)} instances from {args.instances}; {settings}")
     print(f"# path: {path_label}; peer: {'none' if args.no_pyvrp else 'PyVRP, same time limit'}")
@@ -124,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         inst = read_vrptw(path, vehicle_fixed_cost=args.vehicle_cost)
         bk = read_best_known(path.with_suffix(".sol"))
         try:
-            res = solve(inst, settings)
+            res = solve_rounds(inst, settings)
         except SolverError as exc:
             print(f"{path.stem:10} no solution: {exc}", flush=True)
             rows.append(BenchRow(path.stem, _class_of(path.stem), math.nan, len(inst.visits)))
@@ -155,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{py_dist:>9.1f} {py_gap if py_gap is not None else math.nan:>7.2f}",
             flush=True,
         )
+        for note in res.notes:
+            if any(w in note for w in ("rejected", "infeasible", "cap fired", "optional")):
+                print(f"#   {path.stem}: {note}", flush=True)
     print()
     print(class_table(rows))
     print(
@@ -165,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         result_line(
             rows,
             time_limit_s=f"{args.time_limit:g}",
-            path="product" if product else "pyvrp_start_experiment",
+            path="product",
+            start=args.start,
             load_avg=_load(),
         )
     )

@@ -96,9 +96,13 @@ class RoundsOptions:
     repeatable; ``first_solution_strategy``: see ``RoundsSettings`` for why the default;
     ``worker_slack`` multiplies the workers a shift needs by a rough load estimate
     (``travel_allowance_min`` per call) to size the fleet; ``worker_fixed_cost`` [min] is charged
-    per worker used, so fewer rounds win ties. Every round starts and ends at the provider's
-    office (the inputs hold no carers' homes). ``shifts`` cannot be set from a scenario file.
-    Bad values raise :class:`~optimiser.errors.ConfigError` naming every key at fault.
+    per worker used, so fewer rounds win ties. ``pyvrp_iterations`` bounds the rounds engine's
+    PyVRP stage by iterations, a budget load cannot change (300: about 0.5-1 s on the demo's
+    largest provider-days, about 190 calls; the stage's wall-clock cap, 80% of the time left,
+    fires under heavy load and is noted); None gives the stage 80% of the time left. Every
+    round starts and ends at the provider's office (the inputs hold no carers' homes).
+    ``shifts`` cannot be set from a scenario file. Bad values raise
+    :class:`~optimiser.errors.ConfigError` naming every key at fault.
     """
 
     time_limit_s: float = 2.0
@@ -110,6 +114,7 @@ class RoundsOptions:
     worker_slack: float = 1.4
     travel_allowance_min: float = 10.0
     worker_fixed_cost: int = 30
+    pyvrp_iterations: int | None = 300
 
     def __post_init__(self) -> None:
         problems = _value_problems({f.name: getattr(self, f.name) for f in fields(self)})
@@ -135,6 +140,7 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "worker_slack": (int, float),
     "travel_allowance_min": (int, float),
     "worker_fixed_cost": (int,),
+    "pyvrp_iterations": (int,),
 }
 
 
@@ -198,6 +204,11 @@ def _value_problems(
         ("worker_slack", opts["worker_slack"] > 0, "must be > 0"),
         ("travel_allowance_min", opts["travel_allowance_min"] >= 0, "must be >= 0"),
         ("worker_fixed_cost", opts["worker_fixed_cost"] >= 0, "must be >= 0"),
+        (
+            "pyvrp_iterations",
+            opts["pyvrp_iterations"] is None or opts["pyvrp_iterations"] >= 1,
+            "must be >= 1",
+        ),
     ]
     return [
         Problem(source, None, f"rounds.{key}", f"{message}, got {opts[key]!r}")

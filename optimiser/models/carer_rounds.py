@@ -51,6 +51,7 @@ def rounds_settings(options: RoundsOptions) -> RoundsSettings:
         first_solution_strategy=options.first_solution_strategy,
         local_search_metaheuristic=options.local_search_metaheuristic,
         seed=options.seed,
+        pyvrp_iterations=options.pyvrp_iterations,
     )
 
 

@@ -3,7 +3,8 @@
 The public face of the rounds package: the records of a problem (:mod:`.records`), the solve
 (:func:`solve_rounds`) and its result (:mod:`.result`). Inside, one module per job: the
 pre-checks (:mod:`.prechecks`), the routing model, the only importer of OR-Tools routing
-(:mod:`.model`), and the constructive start (:mod:`.constructive`).
+(:mod:`.model`), the constructive start (:mod:`.constructive`) and the PyVRP stage, the only
+importer of PyVRP (:mod:`.pyvrp_stage`).
 """
 
 from optimiser.models.rounds.records import (

@@ -26,6 +26,9 @@ __all__ = [
     "Visit",
 ]
 
+#: The starts ``RoundsSettings.warm_start`` may name.
+WARM_STARTS = ("auto", "pyvrp", "greedy", "none")
+
 #: Stand-in for "no limit" (capacity, shift length) at the solver seam.
 UNLIMITED = 10**12
 
@@ -225,13 +228,19 @@ class RoundsSettings:
     ``benchmarks/bench_rounds.py --solution-limit 500``), but its effect on the product's
     provider-days (breaks, double-handed calls, 2 s each) is not yet measured cleanly: on a
     machine at load 12-16 both starts left calls unserved there.
-    ``warm_start`` "auto" seeds instances with synchronised visits by the constructive search
-    (for ``greedy_share`` of the time limit), "none" never does. Routes handed in to
+    ``warm_start`` chooses the start OR-Tools improves: "pyvrp" (PyVRP's iterated local search
+    on what it can express, :mod:`.pyvrp_stage`, for ``pyvrp_share`` of the time limit or
+    ``pyvrp_iterations`` iterations), "greedy" (the constructive search, for ``greedy_share``
+    of the time limit or ``greedy_steps`` steps), "none" (OR-Tools' own first solution), or
+    "auto" (the default: "pyvrp", except "greedy" where soft window ends carry tardiness, which
+    PyVRP cannot price; chosen by measurement, see the README's rounds rows). Where pairs are
+    active, "pyvrp" runs the constructive start first, pins each pair to its times there for
+    PyVRP, and OR-Tools takes the cheaper of the two starts. Routes handed in to
     :func:`~optimiser.models.rounds.solve_rounds` (``initial_routes``) replace that start.
-    ``solution_limit`` stops OR-Tools after that many solutions and ``greedy_steps`` the
-    constructive search after that many steps: budgets that load cannot change, so with both
-    set (and time limits that are not reached) a solve repeats exactly; the time limit stays a
-    cap.
+    ``solution_limit`` stops OR-Tools after that many solutions, ``greedy_steps`` the
+    constructive search after that many steps and ``pyvrp_iterations`` PyVRP after that many
+    iterations: budgets that load cannot change, so with them set (and time limits that are not
+    reached) a solve repeats exactly; the time limit stays a cap, whose firing is noted.
     """
 
     time_limit_s: float = 10.0
@@ -239,10 +248,12 @@ class RoundsSettings:
     local_search_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     solution_limit: int | None = None
     seed: int = 0
-    warm_start: Literal["auto", "none"] = "auto"
+    warm_start: Literal["auto", "pyvrp", "greedy", "none"] = "auto"
     greedy_share: float = 0.2
     missed_visit_penalty: int = 1_000_000
     greedy_steps: int | None = None
+    pyvrp_share: float = 0.8
+    pyvrp_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.first_solution_strategy not in FIRST_SOLUTION_STRATEGIES:
@@ -261,5 +272,9 @@ class RoundsSettings:
             raise ValueError(f"greedy_share must be in [0, 1), got {self.greedy_share}")
         if self.greedy_steps is not None and self.greedy_steps < 0:
             raise ValueError(f"greedy_steps must be >= 0, got {self.greedy_steps}")
-        if self.warm_start not in ("auto", "none"):
-            raise ValueError(f"warm_start must be 'auto' or 'none', got {self.warm_start!r}")
+        if self.warm_start not in WARM_STARTS:
+            raise ValueError(f"warm_start must be one of {WARM_STARTS}, got {self.warm_start!r}")
+        if not 0.0 <= self.pyvrp_share < 1.0:
+            raise ValueError(f"pyvrp_share must be in [0, 1), got {self.pyvrp_share}")
+        if self.pyvrp_iterations is not None and self.pyvrp_iterations < 0:
+            raise ValueError(f"pyvrp_iterations must be >= 0, got {self.pyvrp_iterations}")
