@@ -27,7 +27,14 @@ road network. Reported per carer-minute of demand [min]. Zones whose spread is a
 Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded) within a
 deterministic budget of ``node_limit`` branch-and-bound nodes, so a run repeats whatever the
 machine's load; the wall-clock ``time_limit_s`` is only a safety cap, and a design it ends
-says so in its notes (Rutland: K = 7 proven optimal in 5 nodes, K = 6 in 7). Exact for
+says so in its notes. The serving variables are shares of each unit's demand (not minutes),
+and three valid inequalities tighten the relaxation without cutting off any design: a lead
+serves a zone at most its capacity times its lead variable; a zone's demand fits its leads'
+capacity; a provider without whom the others' capacity is short of the demand leads a zone.
+The rule precheck also refuses K zones whose K x ``max_leads`` largest capacities are short of
+the demand (Rutland K = 3). Rutland (README, Benchmarks): K = 6, 7, 8 proven optimal in 3, 5,
+5 nodes; K = 4 and 5 not proven within the budget (the gap is the relaxation's fractional
+zones, not contiguity: the flow adds nothing to its bound). Exact for
 council-district sizes (Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one
 worker was tried first and proved nothing on Rutland at K = 4 in 60 deterministic units;
 HiGHS's LP bound does better. ``optimiser.models.zone_search`` is the local-search heuristic
