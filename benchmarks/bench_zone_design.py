@@ -1,6 +1,6 @@
 """Zone design against PySAL spopt peers and the hand-drawn zones, through the real pipeline.
 
-For Rutland (26 LSOAs) at each K (default 4..7): the product's design (``service.propose_zones``
+For Rutland (26 LSOAs) at each K (default 3..8): the product's design (``service.propose_zones``
 path: ``design_instance`` then ``design_zones``, exact MIP) with its time, objective, bound and
 gap; spopt's AZP, SKATER, Max-p (threshold: the minimum volume) and region k-means on the same
 units and neighbours (attributes: the units' projected coordinates), each scored by the same
@@ -9,20 +9,25 @@ demo's zoned scenario, travel by the fast estimate) for the designed, the peers'
 hand-drawn zones (configs/zones_rutland.csv). Full carer rounds are run for the designed and
 the hand-drawn zones (``--no-rounds`` skips them). Then the 3 x 3 county area (heuristic,
 K = the county's own zone count) if ``benchmarks/county.py`` is importable. Maps of the
-designed (K = 7) and hand-drawn Rutland zones are written to docs/.
+designed (K = 7) and hand-drawn Rutland zones are written to docs/. Per K the exact design's
+nodes and whether it met the target (proven optimal in < 60 s) are printed, with the load
+average; a K whose rules cannot hold (Rutland K = 3: six lead slots cannot carry the demand)
+prints the rule instead. ``--design-only`` prints only the designs (no pipeline, peers, rounds,
+county) and ends with ``DESIGN units= ks= proven= max_design_s=`` instead of the RESULT line.
 
 Last line: ``RESULT units= zones= design_s= gap_pct= best_peer_objective= objective=
 travel_designed= travel_handdrawn= unmet_designed= unmet_handdrawn=`` (Rutland, K = 7, travel
 in min per contact hour by rounds when run, else the estimate; unmet in h/week).
 
-Usage: python benchmarks/bench_zone_design.py [--k 4 5 6 7] [--no-rounds] [--no-county]
-       [--county-time 300]
+Usage: python benchmarks/bench_zone_design.py [--k 3 4 5 6 7 8] [--no-rounds] [--no-county]
+       [--county-time 300] [--design-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 import warnings
@@ -34,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser import service
+from optimiser.errors import InfeasibleError
 from optimiser.models.design_records import DesignInstance, DesignRules, DesignSettings
 from optimiser.models.validate_design import check_design
 from optimiser.models.zone_design import design_zones
@@ -162,7 +168,8 @@ def _best_peer(peers: dict[str, dict], k: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--k", type=int, nargs="+", default=[4, 5, 6, 7])
+    parser.add_argument("--k", type=int, nargs="+", default=[3, 4, 5, 6, 7, 8])
+    parser.add_argument("--design-only", action="store_true")
     parser.add_argument("--no-rounds", action="store_true")
     parser.add_argument("--no-county", action="store_true")
     parser.add_argument("--county-time", type=float, default=300.0)
@@ -176,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = DesignSettings(method="exact", time_limit_s=900.0, node_limit=500, seed=args.seed)
     print(f"Rutland: {inst.n_units} units, {len(inst.arcs)} neighbour pairs, "
           f"{inst.demand_min.sum() / 60:,.0f} carer-h/week (travel included)")  # fmt: skip
+    if args.design_only:
+        return _designs_only(inst, settings, args.k)
     hand = area.zone_table
     hand_design = score_partition(
         inst, DesignRules(n_zones=1), settings,
@@ -190,17 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     for k in args.k:
         rules = DesignRules(n_zones=k)
         t0 = time.perf_counter()
-        design = design_zones(inst, rules, settings)
+        try:
+            design = design_zones(inst, rules, settings)
+        except InfeasibleError as err:
+            print(f"\nK={k}: no design ({' '.join(str(err).split())})")
+            continue
         design_s = time.perf_counter() - t0
         assert check_design(inst, rules, design) == [], "designed zones break their rules"
         table = design_zone_table(area, inst, design)
-        row = {
-            "design_s": round(design_s, 2),
-            "status": design.status,
-            "objective": design.objective_min,
-            "bound": design.bound_min,
-            "gap_pct": 100 * design.gap,
-        } | _pipeline(area, scenario, table)
+        row = _design_row(design, design_s) | _pipeline(area, scenario, table)
         print(f"\nK={k} designed: {_fmt(row)}")
         if not args.no_rounds:
             r = _pipeline(area, rounds, table)
@@ -238,6 +245,47 @@ def main(argv: list[str] | None = None) -> int:
         f"travel_handdrawn={travel_h:.2f} unmet_designed={unmet_d:.2f} "
         f"unmet_handdrawn={unmet_h:.2f}"
     )
+    return 0
+
+
+def _design_row(design, design_s: float) -> dict:
+    """The exact design's figures, whether it met the target, and the load it ran under."""
+    return {
+        "design_s": round(design_s, 2),
+        "status": design.status,
+        "nodes": design.nodes,
+        "objective": design.objective_min,
+        "bound": design.bound_min,
+        "gap_pct": 100 * design.gap,
+        "target_met": design.status == "OPTIMAL" and design_s < 60.0,
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def _designs_only(inst: DesignInstance, settings: DesignSettings, ks: list[int]) -> int:
+    """Rutland's exact designs only, one K at a time (the target: proven optimal in < 60 s)."""
+    proven, times = [], []
+    for k in ks:
+        rules = DesignRules(n_zones=k)
+        t0 = time.perf_counter()
+        try:
+            design = design_zones(inst, rules, settings)
+        except InfeasibleError as err:
+            print(f"K={k}: proven infeasible in {time.perf_counter() - t0:.2f} s "
+                  f"({' '.join(str(err).split())})")  # fmt: skip
+            proven.append(k)
+            continue
+        row = _design_row(design, time.perf_counter() - t0)
+        assert check_design(inst, rules, design) == [], "designed zones break their rules"
+        print(f"K={k} designed: {_fmt(row)}")
+        for note in design.notes:
+            print(f"K={k} note: {note}")
+        times.append(row["design_s"])
+        if design.status == "OPTIMAL":
+            proven.append(k)
+    print(f"DESIGN units={inst.n_units} ks={','.join(map(str, ks))} "
+          f"proven={','.join(map(str, proven)) or 'none'} "
+          f"max_design_s={max(times, default=0.0):.2f}")  # fmt: skip
     return 0
 
 

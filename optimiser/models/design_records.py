@@ -212,7 +212,8 @@ class ZoneDesign:
     ``spread_weight`` x travel to the zone's centre unit, per carer-minute of demand;
     ``lead_min`` and ``spread_min`` are the two terms (unweighted means). ``bound_min`` is a
     proven lower bound on ``objective_min`` and ``gap`` their relative difference. ``rural``
-    flags zones (see ``DesignRules.rural_spread_min``).
+    flags zones (see ``DesignRules.rural_spread_min``). ``nodes``: the exact method's
+    branch-and-bound nodes.
     """
 
     zone_of: np.ndarray
@@ -231,6 +232,8 @@ class ZoneDesign:
     rules: DesignRules
     rural: tuple[bool, ...]
     notes: tuple[str, ...] = ()
+    #: branch-and-bound nodes the exact method used (0 for the heuristic)
+    nodes: int = 0
 
     @property
     def n_zones(self) -> int:
@@ -244,7 +247,7 @@ class ZoneDesign:
             f"{self.wall_s:.1f} s",
             f"  objective {self.objective_min:.3f} min per carer-minute (lead "
             f"{self.lead_min:.3f}, spread {self.spread_min:.3f}); bound {self.bound_min:.3f}; "
-            f"gap {100 * self.gap:.2f}%",
+            f"gap {100 * self.gap:.2f}%" + (f"; {self.nodes} nodes" if self.nodes else ""),
             f"  settings: node_limit={s.node_limit} time_limit_s={s.time_limit_s} "
             f"max_deterministic_time="
             f"{s.max_deterministic_time} workers={s.workers} seed={s.seed} "

@@ -87,6 +87,18 @@ def check_rules_feasible(inst: DesignInstance, rules: DesignRules) -> None:
             f"but the providers' capacity less the {rules.headroom_pct:g}% headroom is "
             f"{usable_h:,.0f} h (lower the headroom or add capacity)"
         )
+    # K zones with at most max_leads leads each use at most K x max_leads providers
+    slots = k * rules.max_leads
+    if slots < inst.n_providers and demand_h <= usable_h + 1e-9:
+        best_h = np.sort(rules.usable_capacity_min(inst.capacity_min))[::-1][:slots].sum() / 60.0
+        if demand_h > best_h + 1e-9:
+            problems.append(
+                f"capacity: {k} zones with at most {rules.max_leads} leads each use at most "
+                f"{slots} of the {inst.n_providers} providers, whose largest capacities less "
+                f"the {rules.headroom_pct:g}% headroom give {best_h:,.0f} carer-h/week, below "
+                f"the area's demand of {demand_h:,.0f} h (more zones, more leads per zone or "
+                f"a lower headroom)"
+            )
     pieces = components(n, inst.neighbours(), range(n))
     if pieces > k:
         problems.append(

@@ -27,7 +27,14 @@ road network. Reported per carer-minute of demand [min]. Zones whose spread is a
 Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded) within a
 deterministic budget of ``node_limit`` branch-and-bound nodes, so a run repeats whatever the
 machine's load; the wall-clock ``time_limit_s`` is only a safety cap, and a design it ends
-says so in its notes (Rutland: K = 7 proven optimal in 5 nodes, K = 6 in 7). Exact for
+says so in its notes. The serving variables are shares of each unit's demand (not minutes),
+and three valid inequalities tighten the relaxation without cutting off any design: a lead
+serves a zone at most its capacity times its lead variable; a zone's demand fits its leads'
+capacity; a provider without whom the others' capacity is short of the demand leads a zone.
+The rule precheck also refuses K zones whose K x ``max_leads`` largest capacities are short of
+the demand (Rutland K = 3). Rutland (README, Benchmarks): K = 6, 7, 8 proven optimal in 3, 5,
+5 nodes; K = 4 and 5 not proven within the budget (the gap is the relaxation's fractional
+zones, not contiguity: the flow adds nothing to its bound). Exact for
 council-district sizes (Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one
 worker was tried first and proved nothing on Rutland at K = 4 in 60 deterministic units;
 HiGHS's LP bound does better. ``optimiser.models.zone_search`` is the local-search heuristic
@@ -37,6 +44,7 @@ result.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -78,7 +86,8 @@ class _DesignMip:
         self.x0 = 0
         # lead[k, r]: provider k leads the zone centred at r
         self.lead0 = self.x0 + n * n
-        # serve[u, r, k]: carer minutes of unit u (in zone r) served by provider k
+        # serve[u, r, k]: share of unit u's demand (in zone r) served by provider k, in [0, 1]
+        # (shares, not minutes: coefficients near 1 let HiGHS's cuts separate better)
         self.f0 = self.lead0 + p * n
         # contiguity[r, a]: flow of zone r along neighbour arc a
         self.g0 = self.f0 + n * n * p
@@ -96,6 +105,9 @@ class _DesignMip:
         self._add_leads_per_zone()
         self._add_demand_served_by_leads()
         self._add_capacity()
+        self._add_lead_capacity()
+        self._add_zone_fits_leads()
+        self._add_needed_providers()
         self._add_min_volume()
         self._add_keep_together()
         self._add_pinned_apart()
@@ -177,18 +189,41 @@ class _DesignMip:
     # A unit's demand is served in full, only by leads of its zone.
     def _add_demand_served_by_leads(self) -> None:
         for u in range(self.n):
-            d = float(self.demand[u])
             for r in range(self.n):
                 serve = [(self.f(u, r, k), 1.0) for k in range(self.p)]
-                self._row([*serve, (self.x(u, r), -d)], 0, 0)
+                self._row([*serve, (self.x(u, r), -1.0)], 0, 0)
                 for k in range(self.p):
-                    self._row([(self.f(u, r, k), 1.0), (self.lead(k, r), -d)], -np.inf, 0)
+                    self._row([(self.f(u, r, k), 1.0), (self.lead(k, r), -1.0)], -np.inf, 0)
 
     # No provider serves more than its capacity less the headroom (over all zones it leads).
     def _add_capacity(self) -> None:
         for k in range(self.p):
-            entries = [(self.f(u, r, k), 1.0) for u in range(self.n) for r in range(self.n)]
+            d = self.demand
+            entries = [(self.f(u, r, k), float(d[u])) for u in range(self.n) for r in range(self.n)]
             self._row(entries, -np.inf, float(self.capacity[k]))
+
+    # (Valid inequality, implied for integer leads.) A provider serves a zone only up to its
+    # capacity, and only as far as it leads it: served(zone r, k) <= capacity_k x lead[k, r].
+    def _add_lead_capacity(self) -> None:
+        for r in range(self.n):
+            for k in range(self.p):
+                entries = [(self.f(u, r, k), float(self.demand[u])) for u in range(self.n)]
+                self._row([*entries, (self.lead(k, r), -float(self.capacity[k]))], -np.inf, 0)
+
+    # (Valid inequality.) A zone's demand fits the capacity of its leads.
+    def _add_zone_fits_leads(self) -> None:
+        for r in range(self.n):
+            entries = [(self.x(u, r), float(self.demand[u])) for u in range(self.n)]
+            caps = [(self.lead(k, r), -float(self.capacity[k])) for k in range(self.p)]
+            self._row([*entries, *caps], -np.inf, 0)
+
+    # (Valid inequality.) A provider without whom the others' capacity is short of the demand
+    # leads at least one zone.
+    def _add_needed_providers(self) -> None:
+        total, demand = float(self.capacity.sum()), float(self.demand.sum())
+        for k in range(self.p):
+            if total - float(self.capacity[k]) < demand - 1e-6:
+                self._row([(self.lead(k, r), 1.0) for r in range(self.n)], 1, np.inf)
 
     # Every zone's demand is at least the minimum viable volume.
     def _add_min_volume(self) -> None:
@@ -225,7 +260,7 @@ class _DesignMip:
             for r in range(self.n):
                 c[self.x(u, r)] = ws * self.demand[u] * self.t_unit[u, r] / total
                 for k in range(self.p):
-                    c[self.f(u, r, k)] = wl * self.t_office[k, u] / total
+                    c[self.f(u, r, k)] = wl * self.demand[u] * self.t_office[k, u] / total
         return c
 
     # --- solve ---
@@ -237,7 +272,7 @@ class _DesignMip:
         integrality = np.zeros(self.n_vars)
         integrality[: self.f0] = 1
         upper = np.full(self.n_vars, np.inf)
-        upper[: self.f0] = 1
+        upper[: self.g0] = 1
         return milp(
             self.objective(),
             constraints=LinearConstraint(a, np.array(self.lo), np.array(self.hi)),
@@ -263,7 +298,8 @@ class _DesignMip:
         zone_of = np.array([index[int(np.argmax(x[u]))] for u in range(n)], dtype=np.int64)
         lead = values[self.lead0 : self.f0].reshape(p, n) > 0.5
         leads = tuple(tuple(int(k) for k in np.flatnonzero(lead[:, r])) for r in centres)
-        flow = values[self.f0 : self.g0].reshape(n, n, p).sum(axis=1)
+        share = values[self.f0 : self.g0].reshape(n, n, p).sum(axis=1)
+        flow = share * self.demand[:, None]
         return zone_of, np.array(centres, dtype=np.int64), leads, flow
 
 
@@ -315,7 +351,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
         )
     elif status != "OPTIMAL":
         notes = (f"the exact search stopped at its budget of {settings.node_limit} nodes",)
-    return finish_design(
+    design = finish_design(
         inst,
         rules,
         settings,
@@ -330,6 +366,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
         wall_s=time.perf_counter() - start,
         notes=notes,
     )
+    return dataclasses.replace(design, nodes=int(getattr(res, "mip_node_count", 0) or 0))
 
 
 def design_zones(inst: DesignInstance, rules: DesignRules, settings: DesignSettings) -> ZoneDesign:
