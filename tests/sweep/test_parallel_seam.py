@@ -61,6 +61,40 @@ def test_a_failing_task_gives_its_message_and_the_others_finish(dask_runner, run
     assert all(o.ok for k, o in outcomes.items() if k != "t3")
 
 
+def timed_nap(shared: np.ndarray, i: int, seconds: float) -> tuple[int, float, float]:
+    """Sleep, and say which process ran the task and when it started and stopped."""
+    import os
+    import time
+
+    start = time.time()
+    time.sleep(seconds)
+    return os.getpid(), start, time.time()
+
+
+def test_tasks_go_out_one_per_worker_in_the_order_given(dask_runner) -> None:
+    """Long tasks first, then short ones: no more tasks than worker threads run at once, they
+    start in the order given, and both workers stay busy (each runs its share of the time).
+
+    Interesting because Dask places tasks that depend on shared data on workers as they are
+    submitted, by guessed durations: all at once, one worker could draw the long ones."""
+    shared = dask_runner.share(np.ones(3))
+    naps = [1.2, 1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.2, 0.1, 0.1]
+    tasks = [Task(f"n{i}", timed_nap, (shared, i, s)) for i, s in enumerate(naps)]
+    runs = {o.key: o.value for o in dask_runner.run(tasks)}
+    starts = sorted((runs[f"n{i}"][1], i) for i in range(len(naps)))
+    order = [i for _, i in starts]
+    assert sorted(order[:2]) == [0, 1] and order[2:] == list(range(2, len(naps)))
+    # at no moment are more than two tasks running
+    for _, _, stop in runs.values():
+        running = sum(1 for _, b, e in runs.values() if b <= stop - 1e-3 < e)
+        assert running <= 2
+    busy: dict[int, float] = {}
+    for pid, begin, end in runs.values():
+        busy[pid] = busy.get(pid, 0.0) + end - begin
+    assert len(busy) == 2
+    assert max(busy.values()) - min(busy.values()) < 0.6  # total 4.9 s split about evenly
+
+
 def test_an_interrupt_stops_an_inline_run_instead_of_being_recorded() -> None:
     """Ctrl-C is not a task failure: it stops the run (the sweep resumes later)."""
     with pytest.raises(KeyboardInterrupt):
