@@ -283,10 +283,10 @@ def plan_rounds(
     # Each provider-day is an independent task of plain data (the routing model is rebuilt
     # inside it); the results are read back in the order above whatever order they finish in,
     # so the figures do not depend on the runner.
-    tasks = [
-        Task(str(j), solve_provider_day, (pday.instance, options))
-        for j, (_, pday) in enumerate(days)
-    ]
+    # Largest first (most visits), so that the longest solves start first and the last
+    # minutes of a run are not one big provider-day solving alone.
+    order = sorted(range(len(days)), key=lambda j: (-len(days[j][1].instance.visits), j))
+    tasks = [Task(str(j), solve_provider_day, (days[j][1].instance, options)) for j in order]
     results: dict[str, RoundsResult | SolverError] = {}
     for outcome in (runner or InlineRunner()).run(tasks):
         if not outcome.ok:

@@ -274,3 +274,46 @@ def test_home_blocks_give_the_dense_rounds(small_week) -> None:
     assert lazy.statuses == dense.statuses
     pd.testing.assert_frame_equal(lazy.rounds, dense.rounds)
     assert lazy.figures.total["travel_min"] == pytest.approx(dense.figures.total["travel_min"])
+
+
+class _RecordingRunner:
+    """Runs inline and remembers the order the tasks were handed over in."""
+
+    def __init__(self) -> None:
+        from optimiser.parallel import InlineRunner
+
+        self.inner = InlineRunner()
+        self.keys: list[str] = []
+
+    def run(self, tasks):
+        tasks = list(tasks)
+        self.keys = [t.key for t in tasks]
+        return self.inner.run(tasks)
+
+
+def test_provider_days_go_out_largest_first_and_read_back_in_day_order(small_week) -> None:
+    """Tuesday has more calls than Monday: it is handed out first; the tables still list the
+    days in order, with the same figures as an inline run in day order.
+
+    Interesting because the parallel seam starts tasks in the order given, so the largest
+    solves must come first, and reading results back by key must undo the reordering."""
+    from optimiser.data.domain import Scenario
+    from optimiser.models.instance import build_instance
+
+    _, office_min, office_km, home_min, home_km = small_week
+    packages = [
+        _package("A", (Visit(0, CallType.MORNING, 30), Visit(1, CallType.MORNING, 30))),
+        _package("B", (Visit(1, CallType.LUNCH, 30), Visit(1, CallType.BED, 30))),
+        _package("C", (Visit(1, CallType.TEA, 30),)),
+    ]
+    provider = _provider()
+    inst = build_instance(
+        packages, [provider], {}, Scenario("t"), office_min, office_km, home_min, home_km
+    )
+    runner = _RecordingRunner()
+    args = (packages, [provider], office_min, office_km, home_min, home_km, OPTIONS)
+    out = plan_rounds(inst, np.zeros(3, dtype=np.int64), *args, runner=runner)
+    assert runner.keys == ["1", "0"]  # Tuesday (4 calls), then Monday (1 call)
+    assert list(out.provider_days["day"]) == sorted(out.provider_days["day"])
+    inline = plan_rounds(inst, np.zeros(3, dtype=np.int64), *args)
+    pd.testing.assert_frame_equal(out.rounds, inline.rounds)
