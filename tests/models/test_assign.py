@@ -514,3 +514,38 @@ def test_a_shared_mip_memo_solves_a_stage_once_with_the_same_answer():
     other = dataclasses.replace(det, max_deterministic_time=2.0)  # more nodes for the MIP
     solve_assignment(inst, other, hint=nobody, mip_memo=memo)
     assert len(memo) == 2
+
+
+def test_mip_false_runs_no_highs_mip_and_still_keeps_every_rule(monkeypatch):
+    """``mip=False`` (the zone edit's quick solve) calls neither the stage MIP nor the
+    unmet-set cuts, which the tight packing otherwise runs, and still returns an assignment
+    the checker accepts, never worse than greedy on who is left without care."""
+    import optimiser.models.assign as assign
+
+    calls: list[str] = []
+    real_mip, real_cuts = assign.solve_stage_mip, assign.unmet_cut_bound
+
+    def mip(*args, **kwargs):
+        calls.append("mip")
+        return real_mip(*args, **kwargs)
+
+    def cuts(*args, **kwargs):
+        calls.append("cuts")
+        return real_cuts(*args, **kwargs)
+
+    monkeypatch.setattr(assign, "solve_stage_mip", mip)
+    monkeypatch.setattr(assign, "unmet_cut_bound", cuts)
+    inst = _tight_packing()
+    det = SolverSettings(time_limit_s=600.0, workers=1, seed=0, max_deterministic_time=1.0)
+    nobody = np.full(inst.n_packages, -1, dtype=np.int64)
+    solve_assignment(inst, det, hint=nobody)
+    assert "mip" in calls
+    calls.clear()
+    result = solve_assignment(inst, det, hint=nobody, mip=False)
+    assert calls == []
+    assert check_assignment(inst, result.provider_of) == []
+    assert not any(s.bound_from in ("highs mip", "unmet-set cuts") for s in result.stages)
+    greedy = greedy_assignment(inst).provider_of
+    assert objective_values(inst, result.provider_of).unmet_weighted <= (
+        objective_values(inst, greedy).unmet_weighted
+    )

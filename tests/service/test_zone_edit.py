@@ -13,7 +13,7 @@ import pytest
 from optimiser import service
 from optimiser.models.validate import check_assignment
 from optimiser.service.scenarios import _instance
-from optimiser.service.zone_edit import run_zone_edit, touched_zones
+from optimiser.service.zone_edit import previous_hint, run_zone_edit, touched_zones
 from optimiser.service.zones import rezoned
 
 FIGURES = ("unmet_hours", "placed_hours", "travel_min_per_carer_hour", "weekly_cost_gbp")
@@ -126,3 +126,68 @@ def test_views_added_later_are_the_views_of_a_run_with_them(area, scenario, firs
     pd.testing.assert_frame_equal(added.market, full.market)
     pd.testing.assert_frame_equal(added.market_shares, full.market_shares)
     assert added.summary == full.summary
+
+
+def _provider_index(instance, result) -> np.ndarray:
+    index = {pid: k for k, pid in enumerate(instance.provider_ids)}
+    of = _provider_of(result)
+    return np.array([index.get(of[p], -1) for p in instance.package_ids], dtype=np.int64)
+
+
+def test_previous_hint_keeps_allowed_providers_and_fits_capacity(area, scenario, first) -> None:
+    """The start from the previous result: a valid assignment is kept as it is; a provider
+    whose capacity shrank sheds packages until it fits; a provider that is no longer a
+    candidate leaves its package unmet. Every start passes the checker."""
+    packages, zones = rezoned(area, area.zone_table)
+    instance = _instance(area, packages, zones, scenario)
+    provider_of = _provider_index(instance, first)
+    assert previous_hint(instance, provider_of).tolist() == provider_of.tolist()
+
+    busiest = int(np.bincount(provider_of[provider_of >= 0]).argmax())
+    providers = [
+        dataclasses.replace(p, capacity_hours=p.capacity_hours / 2) if k == busiest else p
+        for k, p in enumerate(area.providers)
+    ]
+    smaller = dataclasses.replace(area, providers=providers)
+    tight = _instance(smaller, packages, zones, scenario)
+    assert check_assignment(tight, provider_of) != []  # the old start overfills it
+    hint = previous_hint(tight, provider_of)
+    assert hint is not None and check_assignment(tight, hint) == []
+    shed = (provider_of == busiest) & (hint < 0)
+    assert (
+        shed.any() and (hint[provider_of != busiest] == provider_of[provider_of != busiest]).all()
+    )
+
+    counts = np.bincount(instance.pair_pkg, minlength=instance.n_packages)
+    placed = int(np.flatnonzero((provider_of >= 0) & (counts < instance.n_providers))[0])
+    wrong = provider_of.copy()
+    allowed = set(instance.pair_prov[instance.pair_pkg == placed].tolist())
+    wrong[placed] = next(k for k in range(instance.n_providers) if k not in allowed)
+    assert previous_hint(instance, wrong)[placed] == -1
+
+
+def test_a_move_starts_from_the_previous_assignment_without_the_mip(
+    area, scenario, first, monkeypatch
+) -> None:
+    """The re-solved packages' solve gets their previous providers as its start and leaves
+    the stage MIP out; an edit touching every package is solved as a full run is."""
+    import optimiser.service.zone_edit as zone_edit
+
+    seen: list[dict] = []
+    real = zone_edit.solve_assignment
+
+    def spy(instance, settings, **kwargs):
+        seen.append({"n": instance.n_packages, **kwargs})
+        return real(instance, settings, **kwargs)
+
+    monkeypatch.setattr(zone_edit, "solve_assignment", spy)
+    after, _, _, _ = _move(area)
+    run_zone_edit(area, scenario, first, area.zone_table, after)
+    (call,) = seen
+    assert call["mip"] is False and call["hint"] is not None
+    assert call["n"] < len(area.packages)
+    seen.clear()
+    renamed = area.zone_table.assign(zone_id=area.zone_table["zone_id"] + "-old")
+    run_zone_edit(area, scenario, first, renamed, after)
+    (call,) = seen
+    assert call["n"] == len(area.packages) and "hint" not in call and "mip" not in call
