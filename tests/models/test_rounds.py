@@ -252,6 +252,25 @@ def test_soft_window_charges_tardiness():
     assert res.objective == 200 + 100  # travel there and back + weighted lateness
 
 
+def test_search_prices_the_maximum_tardiness():
+    """OR-Tools' own search (no start handed in) minimises total + maximum tardiness: of three
+    calls at one place, the order with the least total tardiness (B A C: 50, maximum 50) loses
+    to B C A (60, maximum 30) once the maximum is weighted, and the objective carries it."""
+    tt = _line([0, 0])
+    calls = tuple(
+        Visit(1, 0, end, dur, soft_end=True, tardiness_weight=1, label=name)
+        for name, end, dur in (("A", 40, 20), ("B", 0, 30), ("C", 0, 40))
+    )
+    vehicles = (Vehicle(0, 0, 0, 480),)
+    res = _solve_checked(RoundsInstance(calls, vehicles, tt, tt))
+    assert [r.visits for r in res.routes] == [(1, 0, 2)]
+    assert (res.tardiness, res.max_tardiness, res.objective) == (50, 50, 50)
+    inst = RoundsInstance(calls, vehicles, tt, tt, max_tardiness_weight=1)
+    res = _solve_checked(inst)
+    assert [r.visits for r in res.routes] == [(1, 2, 0)]
+    assert (res.tardiness, res.max_tardiness, res.objective) == (60, 30, 90)
+
+
 def test_bad_instance_lists_every_problem():
     """Out-of-range locations and sync indices are all reported in one InputError."""
     tt = _line([0, 10])

@@ -136,8 +136,8 @@ class RoundsInstance:
     vehicles refer to locations by row index. ``arc_cost`` chooses which matrix the objective
     charges per arc ("travel_time" for the product, "distance" for the benchmarks).
     ``max_tardiness_weight`` weights the largest tardiness of any visit (the home health care
-    objective); the constructive search and the final choice use it, OR-Tools' local search
-    does not (it has no max-of-cumuls cost), so there it is an approximation.
+    objective); the constructive search and OR-Tools' objective both carry it (in OR-Tools as
+    the global span of a "late" dimension, :mod:`.model`).
     """
 
     visits: tuple[Visit, ...]
