@@ -116,7 +116,7 @@ def solve_rounds(
             solution = routing.SolveWithParameters(params)
         if settings.solution_limit is not None and time.monotonic() - t_search >= 0.99 * cap_s:
             notes.append(
-                f"OR-Tools search: its wall-clock cap ({cap_s:.3g} s) fired before the solution "
+                f"OR-Tools search: its wall-clock cap fired ({cap_s:.3g} s) before the solution "
                 f"limit ({settings.solution_limit})"
             )
         if solution is not None:
@@ -169,7 +169,7 @@ def _starts(
         greedy = greedy_routes(inst, active, budget, settings.seed, settings.greedy_steps)
         if settings.greedy_steps is not None and time.monotonic() - t_greedy >= budget:
             notes.append(
-                f"constructive start: its wall-clock cap ({budget:.3g} s) fired before the "
+                f"constructive start: its wall-clock cap fired ({budget:.3g} s) before the "
                 f"step budget ({settings.greedy_steps})"
             )
         out.append(("greedy", greedy))
