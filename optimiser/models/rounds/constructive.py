@@ -51,6 +51,8 @@ class _Decoder:
             mask = np.zeros(n_veh, dtype=bool)
             mask[inst.allowed_vehicles(i)] = True
             self.allowed[i] = mask
+        # Latest starts per visit, computed once (the horizon is a max over the vehicles).
+        self.latest = {i: latest_start(inst, inst.visits[i]) for i in active}
         self.partner = {
             g.first: g for g in inst.syncs if g.first in self.pos and g.second in self.pos
         }
@@ -75,7 +77,7 @@ class _Decoder:
         )
         back = self.tt[v.location, self.end_loc]
         dep = np.where(first_dep >= 0, first_dep, start - self.tt[self.start_loc, v.location])
-        ok = self.allowed[i] & (start <= latest_start(self.inst, v))
+        ok = self.allowed[i] & (start <= self.latest[i])
         ok &= start + v.duration + back <= self.shift_end
         ok &= start + v.duration + back - dep <= self.max_shift
         late = np.maximum(0, start - v.window_end) if v.soft_end else np.zeros_like(start)
@@ -144,7 +146,7 @@ class _Decoder:
             sb = np.maximum(sb0[None, :], sa0[:, None] + g.min_gap)
             sa = np.maximum(sa0[:, None], sb - g.max_gap)
             ok = ok_a[:, None] & ok_b[None, :] & self.not_eye
-            ok &= (sa <= latest_start(inst, a)) & (sb <= latest_start(inst, b))
+            ok &= (sa <= self.latest[g.first]) & (sb <= self.latest[g.second])
             if not ok.any():
                 missed += penalty(g.first) + penalty(g.second)
                 continue
