@@ -45,8 +45,11 @@ def solve_rounds(
     solver leaves out are reported as ``not_fitted``. Synchronised visits are first mandatory
     (local search moves one node at a time, so an optional pair that starts unserved would
     never be inserted); if that model has no solution within half the time left, it is solved
-    again with the pairs optional. Raises :class:`InputError` for initial routes that do not
-    fit the instance and :class:`SolverError` if OR-Tools returns no solution.
+    again with the pairs optional. Where ``settings`` sets deterministic budgets
+    (``solution_limit``, ``greedy_steps``), a wall-clock cap that stops a stage first is noted
+    ("... cap fired ..."): that result is no longer repeatable. Raises :class:`InputError` for
+    initial routes that do not fit the instance and :class:`SolverError` if OR-Tools returns
+    no solution.
     """
     settings = settings or RoundsSettings()
     t0 = time.monotonic()
