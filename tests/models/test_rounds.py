@@ -426,6 +426,18 @@ def test_search_budgets_make_a_solve_repeat_exactly():
     assert a.objective == b.objective
 
 
+def test_a_cap_that_stops_a_budgeted_stage_is_noted():
+    """Budgets too large for a 0.5 s limit: the constructive start's and OR-Tools' wall-clock
+    caps stop them first, and the result says so (the solve is then not repeatable)."""
+    inst = _pairs_on_a_grid()
+    s = RoundsSettings(
+        time_limit_s=0.5, solution_limit=10**9, greedy_steps=10**9, warm_start="greedy"
+    )
+    notes = " ".join(_solve_checked(inst, s).notes)
+    assert "constructive start: its wall-clock cap fired" in notes
+    assert "OR-Tools search: its wall-clock cap fired" in notes
+
+
 def test_negative_step_budget_is_rejected():
     """A negative constructive step budget is a settings error naming the field."""
     with pytest.raises(ValueError, match="greedy_steps"):
