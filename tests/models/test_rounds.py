@@ -255,7 +255,8 @@ def test_soft_window_charges_tardiness():
 def test_search_prices_the_maximum_tardiness():
     """OR-Tools' own search (no start handed in) minimises total + maximum tardiness: of three
     calls at one place, the order with the least total tardiness (B A C: 50, maximum 50) loses
-    to B C A (60, maximum 30) once the maximum is weighted, and the objective carries it."""
+    to B C A (60, maximum 30) once the maximum is weighted, and the objective carries it; with
+    ``price_max_tardiness`` off the search is back to the least total."""
     tt = _line([0, 0])
     calls = tuple(
         Visit(1, 0, end, dur, soft_end=True, tardiness_weight=1, label=name)
@@ -269,6 +270,10 @@ def test_search_prices_the_maximum_tardiness():
     res = _solve_checked(inst)
     assert [r.visits for r in res.routes] == [(1, 2, 0)]
     assert (res.tardiness, res.max_tardiness, res.objective) == (60, 30, 90)
+    off = RoundsSettings(
+        time_limit_s=2.0, solution_limit=200, warm_start="none", price_max_tardiness=False
+    )
+    assert [r.visits for r in _solve_checked(inst, off).routes] == [(1, 0, 2)]
 
 
 def test_bad_instance_lists_every_problem():

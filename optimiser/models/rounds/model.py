@@ -253,6 +253,7 @@ def build_model(
     _add_capacity(m)
     _add_optional_visits(m, settings, optional_syncs)
     _add_synchronisation(m)
-    _add_max_tardiness(m)
+    if settings.price_max_tardiness:
+        _add_max_tardiness(m)
     _add_fixed_costs(m)
     return m
