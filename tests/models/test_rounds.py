@@ -252,6 +252,30 @@ def test_soft_window_charges_tardiness():
     assert res.objective == 200 + 100  # travel there and back + weighted lateness
 
 
+def test_search_prices_the_maximum_tardiness():
+    """OR-Tools' own search (no start handed in) minimises total + maximum tardiness: of three
+    calls at one place, the order with the least total tardiness (B A C: 50, maximum 50) loses
+    to B C A (60, maximum 30) once the maximum is weighted, and the objective carries it; with
+    ``price_max_tardiness`` off the search is back to the least total."""
+    tt = _line([0, 0])
+    calls = tuple(
+        Visit(1, 0, end, dur, soft_end=True, tardiness_weight=1, label=name)
+        for name, end, dur in (("A", 40, 20), ("B", 0, 30), ("C", 0, 40))
+    )
+    vehicles = (Vehicle(0, 0, 0, 480),)
+    res = _solve_checked(RoundsInstance(calls, vehicles, tt, tt))
+    assert [r.visits for r in res.routes] == [(1, 0, 2)]
+    assert (res.tardiness, res.max_tardiness, res.objective) == (50, 50, 50)
+    inst = RoundsInstance(calls, vehicles, tt, tt, max_tardiness_weight=1)
+    res = _solve_checked(inst)
+    assert [r.visits for r in res.routes] == [(1, 2, 0)]
+    assert (res.tardiness, res.max_tardiness, res.objective) == (60, 30, 90)
+    off = RoundsSettings(
+        time_limit_s=2.0, solution_limit=200, warm_start="none", price_max_tardiness=False
+    )
+    assert [r.visits for r in _solve_checked(inst, off).routes] == [(1, 0, 2)]
+
+
 def test_bad_instance_lists_every_problem():
     """Out-of-range locations and sync indices are all reported in one InputError."""
     tt = _line([0, 10])
@@ -373,6 +397,26 @@ def test_constructive_step_budget_stops_the_climb():
     assert greedy_routes(inst, active, 30.0, 0, max_steps=0) == first
 
 
+def test_resumed_decode_equals_a_full_decode():
+    """The climb resumes a decode where a changed order first differs; on random orders and
+    cut points (pairs, soft windows, the maximum-tardiness term) the rounds and cost equal a
+    decode from scratch."""
+    from optimiser.models.rounds.constructive import _Decoder
+
+    inst = _pairs_on_a_grid()
+    dec = _Decoder(inst, list(range(len(inst.visits))))
+    rng = np.random.default_rng(0)
+    order = dec.initial_order()
+    _, _, trace = dec.decode_from(order)
+    for _ in range(40):
+        cand = list(order)
+        x, y = (int(z) for z in rng.choice(len(cand), size=2, replace=False))
+        cand.insert(y, cand.pop(x))
+        routes, cost, cand_trace = dec.decode_from(cand, trace, min(x, y))
+        assert (routes, cost) == dec.decode(cand)
+        order, trace = cand, cand_trace
+
+
 def test_search_budgets_make_a_solve_repeat_exactly():
     """With a step budget for the constructive start, an iteration budget for PyVRP and a
     solution limit for OR-Tools, two solves of a day with double-handed calls give the same
@@ -385,6 +429,18 @@ def test_search_budgets_make_a_solve_repeat_exactly():
     assert a.warm_start in ("pyvrp", "greedy")
     assert [r.visits for r in a.routes] == [r.visits for r in b.routes]
     assert a.objective == b.objective
+
+
+def test_a_cap_that_stops_a_budgeted_stage_is_noted():
+    """Budgets too large for a 0.5 s limit: the constructive start's and OR-Tools' wall-clock
+    caps stop them first, and the result says so (the solve is then not repeatable)."""
+    inst = _pairs_on_a_grid()
+    s = RoundsSettings(
+        time_limit_s=0.5, solution_limit=10**9, greedy_steps=10**9, warm_start="greedy"
+    )
+    notes = " ".join(_solve_checked(inst, s).notes)
+    assert "constructive start: its wall-clock cap fired" in notes
+    assert "OR-Tools search: its wall-clock cap fired" in notes
 
 
 def test_negative_step_budget_is_rejected():

@@ -9,6 +9,7 @@ decoded rounds. OR-Tools then checks the start and improves it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,6 +52,8 @@ class _Decoder:
             mask = np.zeros(n_veh, dtype=bool)
             mask[inst.allowed_vehicles(i)] = True
             self.allowed[i] = mask
+        # Latest starts per visit, computed once (the horizon is a max over the vehicles).
+        self.latest = {i: latest_start(inst, inst.visits[i]) for i in active}
         self.partner = {
             g.first: g for g in inst.syncs if g.first in self.pos and g.second in self.pos
         }
@@ -65,7 +68,7 @@ class _Decoder:
 
     def _slot(self, st, i):
         """Per vehicle: (start, arc cost, late cost, feasible, break first) of visit i appended."""
-        loc, free, first_dep, brk_e, brk_l, brk_d = st
+        loc, free, first_dep, brk_e, brk_l, brk_d = st[:6]
         v = self.inst.visits[i]
         travel = self.tt[loc, v.location]
         start = np.maximum(free + travel, v.window_start)
@@ -75,14 +78,15 @@ class _Decoder:
         )
         back = self.tt[v.location, self.end_loc]
         dep = np.where(first_dep >= 0, first_dep, start - self.tt[self.start_loc, v.location])
-        ok = self.allowed[i] & (start <= latest_start(self.inst, v))
+        ok = self.allowed[i] & (start <= self.latest[i])
         ok &= start + v.duration + back <= self.shift_end
         ok &= start + v.duration + back - dep <= self.max_shift
         late = np.maximum(0, start - v.window_end) if v.soft_end else np.zeros_like(start)
         return start, self.cost_m[loc, v.location], late, ok, brk_first
 
-    def _state(self) -> list[np.ndarray]:
-        """Fresh per-vehicle state: location, free time, first departure, next break."""
+    def _state(self) -> np.ndarray:
+        """Fresh per-vehicle state, one row each: location, free time, first departure, next
+        break (earliest start, latest start, duration), breaks taken, calls on the round."""
         n = len(self.inst.vehicles)
         brk_e, brk_l, brk_d = (np.zeros(n, dtype=np.int64) for _ in range(3))
         for k, bs in enumerate(self.breaks):
@@ -93,11 +97,12 @@ class _Decoder:
                     bs[0].duration,
                 )
         first_dep = np.full(n, -1, dtype=np.int64)
-        return [self.start_loc.copy(), self.shift_start.copy(), first_dep, brk_e, brk_l, brk_d]
+        rows = [self.start_loc, self.shift_start, first_dep, brk_e, brk_l, brk_d]
+        return np.vstack([np.asarray(r, dtype=np.int64) for r in rows] + [np.zeros((2, n), int)])
 
-    def _place(self, st, taken, k: int, visit: int, start: int, brk_first: bool) -> None:
+    def _place(self, st, k: int, visit: int, start: int, brk_first: bool) -> None:
         """Append ``visit`` to vehicle k's round at ``start`` and update its state."""
-        loc, free, first_dep, brk_e, brk_l, brk_d = st
+        loc, free, first_dep, brk_e, brk_l, brk_d, taken, length = st
         v = self.inst.visits[visit]
         if first_dep[k] < 0:
             first_dep[k] = start - self.tt[self.start_loc[k], v.location]
@@ -110,21 +115,42 @@ class _Decoder:
             else:
                 brk_d[k] = 0
         free[k], loc[k] = start + v.duration, v.location
+        length[k] += 1
 
     def decode(self, order: list[int]) -> tuple[list[list[int]], float]:
         """Routes (positions in ``active`` per vehicle) and their full cost."""
+        routes, cost, _ = self.decode_from(order)
+        return routes, cost
+
+    def decode_from(
+        self, order: list[int], prev: _Trace | None = None, keep: int = 0
+    ) -> tuple[list[list[int]], float, _Trace]:
+        """As :meth:`decode`, resuming from ``prev`` (the trace of an order that agrees with
+        ``order`` on its first ``keep`` calls) at call ``keep``; also returns this trace.
+
+        The decode is a pure function of the order, so the result equals a full decode's.
+        """
         inst, visits = self.inst, self.inst.visits
-        st = self._state()
-        taken = [0] * len(inst.vehicles)
-        routes: list[list[int]] = [[] for _ in inst.vehicles]
-        arcs, tard, tmax, missed = 0.0, 0.0, 0, 0.0
+        if prev is None or keep <= 0:
+            keep = 0
+            st = self._state()
+            routes: list[list[int]] = [[] for _ in inst.vehicles]
+            arcs, tard, tmax, missed = 0.0, 0.0, 0, 0.0
+        else:
+            st = prev.states[keep].copy()
+            routes = [r[:n] for r, n in zip(prev.routes, st[7].tolist(), strict=True)]
+            arcs, tard, tmax, missed = prev.totals[keep]
+        states = prev.states[:keep] if keep else []
+        totals = prev.totals[:keep] if keep else []
         w_max = inst.max_tardiness_weight
 
         def penalty(i: int) -> int:
             p = visits[i].penalty
             return p if p is not None else 1_000_000
 
-        for i in order:
+        for i in order[keep:]:
+            states.append(st.copy())
+            totals.append((arcs, tard, tmax, missed))
             if i not in self.partner:
                 start, arc, late, ok, brk = self._slot(st, i)
                 if not ok.any():
@@ -135,7 +161,7 @@ class _Decoder:
                 k = int(np.argmin(np.where(ok, c, np.inf)))
                 arcs, tard, tmax = arcs + arc[k], tard + w * late[k], max(tmax, int(late[k]))
                 routes[k].append(self.pos[i])
-                self._place(st, taken, k, i, int(start[k]), bool(brk[k]))
+                self._place(st, k, i, int(start[k]), bool(brk[k]))
                 continue
             g = self.partner[i]
             a, b = visits[g.first], visits[g.second]
@@ -144,7 +170,7 @@ class _Decoder:
             sb = np.maximum(sb0[None, :], sa0[:, None] + g.min_gap)
             sa = np.maximum(sa0[:, None], sb - g.max_gap)
             ok = ok_a[:, None] & ok_b[None, :] & self.not_eye
-            ok &= (sa <= latest_start(inst, a)) & (sb <= latest_start(inst, b))
+            ok &= (sa <= self.latest[g.first]) & (sb <= self.latest[g.second])
             if not ok.any():
                 missed += penalty(g.first) + penalty(g.second)
                 continue
@@ -161,11 +187,22 @@ class _Decoder:
                 (kb, g.second, sb[ka, kb], brk_b[kb]),
             ):
                 routes[k].append(self.pos[visit])
-                self._place(st, taken, int(k), visit, int(t), bool(brk))
+                self._place(st, int(k), visit, int(t), bool(brk))
         used = np.array([bool(r) for r in routes])
         loc = st[0]
         arcs += float(self.cost_m[loc, self.end_loc][used].sum()) + float(self.fixed[used].sum())
-        return routes, arcs + tard + w_max * tmax + missed
+        return routes, arcs + tard + w_max * tmax + missed, _Trace(states, totals, routes)
+
+
+@dataclass(frozen=True)
+class _Trace:
+    """A decode's state before each call of its order (``states[j]``, ``totals[j]``: arc
+    cost, tardiness, maximum tardiness and missed penalties so far) and its final routes, from
+    which a decode of an order sharing the first j calls resumes (see ``decode_from``)."""
+
+    states: list[np.ndarray]
+    totals: list[tuple]
+    routes: list[list[int]]
 
 
 def greedy_routes(
@@ -185,7 +222,7 @@ def greedy_routes(
     dec = _Decoder(inst, active)
     rng = np.random.default_rng(seed)
     order = dec.initial_order()
-    routes, cost = dec.decode(order)
+    routes, cost, trace = dec.decode_from(order)
     best_routes, best_cost = routes, cost
     history = [cost] * 50
     n = len(order)
@@ -198,10 +235,11 @@ def greedy_routes(
             cand[x], cand[y] = cand[y], cand[x]
         else:
             cand.insert(y, cand.pop(x))
-        r, c = dec.decode(cand)
+        # Calls before min(x, y) keep their place: resume the accepted order's decode there.
+        r, c, cand_trace = dec.decode_from(cand, trace, min(x, y))
         slot = step % len(history)
         if c <= history[slot] or c <= cost:
-            order, cost = cand, c
+            order, cost, trace = cand, c, cand_trace
             if c < best_cost:
                 best_routes, best_cost = r, c
         history[slot] = cost

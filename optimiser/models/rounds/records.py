@@ -136,8 +136,8 @@ class RoundsInstance:
     vehicles refer to locations by row index. ``arc_cost`` chooses which matrix the objective
     charges per arc ("travel_time" for the product, "distance" for the benchmarks).
     ``max_tardiness_weight`` weights the largest tardiness of any visit (the home health care
-    objective); the constructive search and the final choice use it, OR-Tools' local search
-    does not (it has no max-of-cumuls cost), so there it is an approximation.
+    objective); the constructive search and OR-Tools' objective both carry it (in OR-Tools as
+    the global span of a "late" dimension, :mod:`.model`).
     """
 
     visits: tuple[Visit, ...]
@@ -241,6 +241,9 @@ class RoundsSettings:
     constructive search after that many steps and ``pyvrp_iterations`` PyVRP after that many
     iterations: budgets that load cannot change, so with them set (and time limits that are not
     reached) a solve repeats exactly; the time limit stays a cap, whose firing is noted.
+    ``price_max_tardiness`` puts the instance's weighted maximum tardiness into OR-Tools'
+    objective (:mod:`.model`); off, only the constructive start and the final choice see it
+    (home care at 3000 steps and 300 solutions: E1 19.4% off, -0.8% on; C1 0.3% off, 14.8% on).
     """
 
     time_limit_s: float = 10.0
@@ -254,6 +257,7 @@ class RoundsSettings:
     greedy_steps: int | None = None
     pyvrp_share: float = 0.8
     pyvrp_iterations: int | None = None
+    price_max_tardiness: bool = True
 
     def __post_init__(self) -> None:
         if self.first_solution_strategy not in FIRST_SOLUTION_STRATEGIES:

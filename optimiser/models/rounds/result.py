@@ -93,7 +93,8 @@ class MissedVisit:
 class RoundsResult:
     """What :func:`solve_rounds` found, with the parameters it ran with.
 
-    ``objective`` is OR-Tools' cost (arc costs + fixed costs + tardiness + missed penalties);
+    ``objective`` is OR-Tools' cost (arc costs + fixed costs + tardiness + weighted maximum
+    tardiness + missed penalties);
     ``tardiness`` is the weighted total and ``max_tardiness`` the largest single lateness.
     ``status`` is "solved" or "no_solution". ``warm_start`` records what seeded the search.
     """

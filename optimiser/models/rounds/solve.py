@@ -45,8 +45,11 @@ def solve_rounds(
     solver leaves out are reported as ``not_fitted``. Synchronised visits are first mandatory
     (local search moves one node at a time, so an optional pair that starts unserved would
     never be inserted); if that model has no solution within half the time left, it is solved
-    again with the pairs optional. Raises :class:`InputError` for initial routes that do not
-    fit the instance and :class:`SolverError` if OR-Tools returns no solution.
+    again with the pairs optional. Where ``settings`` sets deterministic budgets
+    (``solution_limit``, ``greedy_steps``), a wall-clock cap that stops a stage first is noted
+    ("... cap fired ..."): that result is no longer repeatable. Raises :class:`InputError` for
+    initial routes that do not fit the instance and :class:`SolverError` if OR-Tools returns
+    no solution.
     """
     settings = settings or RoundsSettings()
     t0 = time.monotonic()
@@ -99,11 +102,14 @@ def solve_rounds(
                 warm, candidates = f"{warm}_rejected", []
         left = settings.time_limit_s - (time.monotonic() - t0)
         share = 0.5 if n + 1 < len(attempts) and initial is None else 1.0
-        params = search_parameters(settings, max(0.1, left * share))
+        cap_s = max(0.1, left * share)
+        params = search_parameters(settings, cap_s)
+        t_search = time.monotonic()
         if initial is not None:
             solution = routing.SolveFromAssignmentWithParameters(initial, params) or initial
             if inst.max_tardiness_weight and solution is not initial:
-                # OR-Tools' search ignores the max-tardiness term: keep the start if better.
+                # A guard: OR-Tools' objective carries the max-tardiness term (model.py);
+                # keep the start if the full cost as read says it is better.
                 res_a = extract_result(m, solution, pre_missed, settings, warm, 0.0, notes)
                 res_b = extract_result(m, initial, pre_missed, settings, warm, 0.0, notes)
                 if full_cost(inst, res_b) < full_cost(inst, res_a):
@@ -111,6 +117,11 @@ def solve_rounds(
                     notes.append(f"kept the {warm} start: lower cost with max tardiness")
         else:
             solution = routing.SolveWithParameters(params)
+        if settings.solution_limit is not None and time.monotonic() - t_search >= 0.99 * cap_s:
+            notes.append(
+                f"OR-Tools search: its wall-clock cap fired ({cap_s:.3g} s) before the solution "
+                f"limit ({settings.solution_limit})"
+            )
         if solution is not None:
             if optional_syncs and sync_nodes:
                 notes.append("synchronised pairs were optional (some may be missed)")
@@ -157,7 +168,13 @@ def _starts(
     greedy = None
     if method == "greedy" or pairs:
         budget = settings.time_limit_s * settings.greedy_share
+        t_greedy = time.monotonic()
         greedy = greedy_routes(inst, active, budget, settings.seed, settings.greedy_steps)
+        if settings.greedy_steps is not None and time.monotonic() - t_greedy >= budget:
+            notes.append(
+                f"constructive start: its wall-clock cap fired ({budget:.3g} s) before the "
+                f"step budget ({settings.greedy_steps})"
+            )
         out.append(("greedy", greedy))
     if method != "pyvrp":
         return out
