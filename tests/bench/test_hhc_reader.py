@@ -84,4 +84,5 @@ def test_rounds_mapping_and_solve_on_a1(hhc_dir):
     assert res.missed == ()
     score = evaluate(hhc, routes_from_result(res, keys, hhc.n_vehicles))
     assert score.feasible
-    assert score.cost >= 218.2 - 1e-6  # never below the proven optimum
+    # never below the proven optimum, which bks.csv gives to one decimal (218.2: 218.1986 here)
+    assert score.cost >= 218.2 - 0.05
