@@ -25,6 +25,8 @@ enumeration refuses more than ``MAX_COLUMNS`` (the caller then uses the unit mod
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +45,13 @@ MAX_PRICING_ROUNDS = 200
 COLUMNS_PER_ROUND = 300
 #: Columns (least reduced cost) added when the priced columns hold no design.
 RETRY_COLUMNS = 5_000
+#: Most (zone, lead set) pairs in the final MIP; above it the design is not proven.
+MAX_KEPT = 300_000
 #: Objective of the artificial columns that make the first restricted master feasible.
 ARTIFICIAL_COST = 1e6
+
+
+_log = logging.getLogger(__name__)
 
 
 class TooManyColumns(Exception):
@@ -137,187 +144,117 @@ def _keeps_groups(inst: DesignInstance, rules: DesignRules, members: np.ndarray)
 
 
 class _Master:
-    """The master over a set of columns: y (columns), lead[k, r], serve[u, r, k] shares."""
+    """The master over zone-and-leads columns (column j of ``Columns`` led by lead set l):
+    y[j, l] (one variable per chosen pair) and serve[u, k], the share of unit u's demand
+    served by provider k, which only a lead of u's zone may serve."""
 
-    def __init__(self, inst: DesignInstance, rules: DesignRules) -> None:
-        self.inst, self.rules = inst, rules
+    def __init__(self, inst: DesignInstance, rules: DesignRules, cols: Columns) -> None:
+        self.inst, self.rules, self.cols = inst, rules, cols
         n, p = inst.n_units, inst.n_providers
         self.n, self.p = n, p
         self.demand = inst.demand_min.astype(np.float64)
         self.capacity = rules.usable_capacity_min(inst.capacity_min).astype(np.float64)
+        sizes = range(1, rules.max_leads + 1)
+        self.sets = [c for m in sizes for c in itertools.combinations(range(p), m)]
+        self.set_capacity = np.array([self.capacity[list(c)].sum() for c in self.sets])
         total = max(self.demand.sum(), 1.0)
         t_office = inst.office_travel_int() / TRAVEL_SCALE  # (P, N)
-        # fixed block: lead (p*n, index k*n + r), serve (n*n*p, index (u*n + r)*p + k)
-        self.n_fixed = p * n + n * n * p
-        cost = np.zeros(self.n_fixed)
-        serve_cost = rules.lead_weight * self.demand[:, None] * t_office.T / total  # (N, P)
-        cost[p * n :] = np.repeat(serve_cost[:, None, :], n, axis=1).reshape(-1)
-        self.fixed_cost = cost
-        self._build_rows()
+        self.serve_cost = (rules.lead_weight * self.demand[:, None] * t_office.T / total).ravel()
+        dem, cap = float(self.demand.sum()), float(self.capacity.sum())
+        self.needed = [k for k in range(p) if cap - float(self.capacity[k]) < dem - 1e-6]
+        # rows: partition (n), count (1), link (n*p), served (n), capacity (p), needed
+        self.r_part, self.r_count, self.r_link = 0, n, n + 1
+        self.r_served = self.r_link + n * p
+        self.r_cap = self.r_served + n
+        self.r_need = self.r_cap + p
+        self.n_rows = self.r_need + len(self.needed)
+        k_zones, m = [float(rules.n_zones)], len(self.needed)
+        self.lo = np.concatenate(
+            [np.ones(n), k_zones, np.full(n * p, -np.inf), np.ones(n), np.full(p, -np.inf),
+             np.ones(m)]
+        )  # fmt: skip
+        self.hi = np.concatenate(
+            [np.ones(n), k_zones, np.zeros(n * p), np.ones(n), self.capacity, np.full(m, np.inf)]
+        )
+        u, k = np.meshgrid(np.arange(n), np.arange(p), indexing="ij")
+        rows = np.concatenate([self.r_link + u * p + k, self.r_served + u, self.r_cap + k])
+        cols_ = np.tile((u * p + k).ravel(), 3)
+        vals = np.concatenate([np.ones(n * p), np.ones(n * p), np.repeat(self.demand, p)])
+        self.fixed = sp.csc_array((vals, (rows.ravel(), cols_)), shape=(self.n_rows, n * p))
+        j, uu = np.nonzero(cols.members)
+        self.incidence = sp.csr_array((np.ones(len(j)), (j, uu)), shape=cols.members.shape)
+        self.fits = cols.demand[:, None] <= self.set_capacity[None, :] + 1e-6  # (C, L)
 
-    def lead(self, k: Any, r: Any) -> Any:
-        return k * self.n + r
-
-    def serve(self, u: Any, r: Any, k: Any) -> Any:
-        return self.p * self.n + (u * self.n + r) * self.p + k
-
-    def _build_rows(self) -> None:
-        """Rows and the fixed block's coefficients; row blocks named for the pricing."""
-        n, p = self.n, self.p
+    def column_matrix(self, pairs: np.ndarray) -> sp.csc_array:
+        """Coefficients of the chosen (column, lead set) pairs, ``pairs`` = j x L + l."""
+        p, nl = self.p, len(self.sets)
+        j, lset = pairs // nl, pairs % nl
         rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
+        cols_: list[np.ndarray] = []
         vals: list[np.ndarray] = []
-        lo: list[np.ndarray] = []
-        hi: list[np.ndarray] = []
-        self.block: dict[str, int] = {}
-        r0 = 0
-
-        def block(name: str, count: int, low: float, high: float) -> int:
-            nonlocal r0
-            self.block[name] = r0
-            lo.append(np.full(count, low))
-            hi.append(np.full(count, high))
-            r0 += count
-            return self.block[name]
-
-        def put(r: np.ndarray, c: np.ndarray, v: np.ndarray | float) -> None:
-            r, c, v = np.broadcast_arrays(np.asarray(r), np.asarray(c), np.asarray(v, dtype=float))
-            rows.append(r.astype(np.int64).ravel())
-            cols.append(c.astype(np.int64).ravel())
-            vals.append(v.astype(np.float64).ravel())
-
-        u, r, k = np.meshgrid(np.arange(n), np.arange(n), np.arange(p), indexing="ij")
-        kk, rr = np.meshgrid(np.arange(p), np.arange(n), indexing="ij")
-        # partition (u): sum of columns holding u = 1; count: K columns
-        block("partition", n, 1, 1)
-        block("count", 1, self.rules.n_zones, self.rules.n_zones)
-        # link (u, r): sum_k serve[u, r, k] - (columns centred at r holding u) = 0
-        b = block("link", n * n, 0, 0)
-        put(b + u * n + r, self.serve(u, r, k), 1.0)
-        # serve[u, r, k] <= lead[k, r]
-        b = block("serve_lead", n * n * p, -np.inf, 0)
-        idx = (u * n + r) * p + k
-        put(b + idx, self.serve(u, r, k), 1.0)
-        put(b + idx, self.lead(k, r), -1.0)
-        # capacity (k): sum demand x serve <= capacity
-        b = block("capacity", p, -np.inf, 0)
-        self._capacity_row = b
-        put(b + k, self.serve(u, r, k), self.demand[u])
-        # lead capacity (r, k): served in zone r by k <= capacity_k x lead[k, r]
-        b = block("lead_capacity", n * p, -np.inf, 0)
-        put(b + r * p + k, self.serve(u, r, k), self.demand[u])
-        put(b + rr * p + kk, self.lead(kk, rr), -self.capacity[kk])
-        # zone fits leads (r): zone demand - sum_k capacity_k lead[k, r] <= 0
-        b = block("fits", n, -np.inf, 0)
-        put(b + rr, self.lead(kk, rr), -self.capacity[kk])
-        # leads per zone (r): X_r - sum_k lead <= 0; sum_k lead - max_leads X_r <= 0
-        b = block("leads_low", n, -np.inf, 0)
-        put(b + rr, self.lead(kk, rr), -1.0)
-        b = block("leads_high", n, -np.inf, 0)
-        put(b + rr, self.lead(kk, rr), 1.0)
-        # lead[k, r] <= X_r
-        b = block("lead_open", p * n, -np.inf, 0)
-        put(b + kk * n + rr, self.lead(kk, rr), 1.0)
-        # needed providers (k): sum_r lead[k, r] >= 1
-        total, dem = float(self.capacity.sum()), float(self.demand.sum())
-        needed = [q for q in range(p) if total - float(self.capacity[q]) < dem - 1e-6]
-        b = block("needed", len(needed), 1, np.inf)
-        for i, q in enumerate(needed):
-            put(np.full(n, b + i), self.lead(q, np.arange(n)), 1.0)
-        self.n_rows = r0
-        self.lo = np.concatenate(lo)
-        self.hi = np.concatenate(hi)
-        self.lo[self._capacity_row : self._capacity_row + p] = -np.inf
-        self.hi[self._capacity_row : self._capacity_row + p] = self.capacity
-        self.fixed = sp.csc_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(r0, self.n_fixed),
-        )
-
-    def column_matrix(self, cols: Columns, which: np.ndarray) -> sp.csc_array:
-        """The coefficients of the chosen columns (one matrix column each)."""
-        n, p = self.n, self.p
-        b = self.block
-        m = cols.members[which]
-        c = cols.centre[which]
-        j, u = np.nonzero(m)
-        rows = [b["partition"] + u, b["link"] + u * n + c[j]]
-        vals = [np.ones(len(u)), -np.ones(len(u))]
-        cj = [j, j]
-        ids = np.arange(len(which))
-        rows += [np.full(len(ids), b["count"]), b["fits"] + c, b["leads_low"] + c]
-        vals += [np.ones(len(ids)), cols.demand[which], np.ones(len(ids))]
-        cj += [ids, ids, ids]
-        rows.append(b["leads_high"] + c)
-        vals.append(np.full(len(ids), -float(self.rules.max_leads)))
-        cj.append(ids)
-        kk = np.tile(np.arange(p), len(ids))
-        rows.append(b["lead_open"] + kk * n + np.repeat(c, p))
-        vals.append(-np.ones(len(kk)))
-        cj.append(np.repeat(ids, p))
+        ids = np.arange(len(pairs))
+        jj, u = np.nonzero(self.cols.members[j])
+        rows += [self.r_part + u]
+        cols_ += [jj]
+        vals += [np.ones(len(u))]
+        rows += [np.full(len(ids), self.r_count)]
+        cols_ += [ids]
+        vals += [np.ones(len(ids))]
+        need = {k: i for i, k in enumerate(self.needed)}
+        for size in range(1, self.rules.max_leads + 1):
+            for pos in range(size):
+                lead = np.array([c[pos] if len(c) == size else -1 for c in self.sets])[lset]
+                mine = lead[jj] >= 0
+                rows += [self.r_link + u[mine] * p + lead[jj][mine]]
+                cols_ += [jj[mine]]
+                vals += [-np.ones(int(mine.sum()))]
+                for k, i in need.items():
+                    hit = np.flatnonzero(lead == k)
+                    rows += [np.full(len(hit), self.r_need + i)]
+                    cols_ += [hit]
+                    vals += [np.ones(len(hit))]
         return sp.csc_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cj))),
-            shape=(self.n_rows, len(which)),
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols_))),
+            shape=(self.n_rows, len(pairs)),
         )
 
-    def reduced_costs(self, cols: Columns, duals: np.ndarray) -> np.ndarray:
-        """Every column's reduced cost under the master's row duals (numpy, all at once)."""
+    def reduced_costs(self, duals: np.ndarray) -> np.ndarray:
+        """Every (column, lead set) pair's reduced cost (C x L), inf where the set's capacity
+        is short of the column's demand."""
         n, p = self.n, self.p
-        b = self.block
-        pi = duals[b["partition"] : b["partition"] + n]
-        sigma = duals[b["link"] : b["link"] + n * n].reshape(n, n)
-        lead_open = duals[b["lead_open"] : b["lead_open"] + p * n].reshape(p, n).sum(axis=0)
-        per_centre = (
-            duals[b["leads_low"] : b["leads_low"] + n]
-            - self.rules.max_leads * duals[b["leads_high"] : b["leads_high"] + n]
-            - lead_open
-        )
-        rc = cols.spread - duals[b["count"]] - per_centre[cols.centre]
-        rc -= cols.demand * duals[b["fits"] : b["fits"] + n][cols.centre]
-        incidence = self._incidence(cols)
-        rc -= incidence @ pi
-        # + sum over a column's units of the link dual at (unit, its centre), centre by centre
-        starts = np.searchsorted(cols.centre, np.arange(n + 1))
-        for r in range(n):
-            a, z = starts[r], starts[r + 1]
-            if z > a:
-                rc[a:z] += incidence[a:z] @ sigma[:, r]
+        pi = duals[self.r_part : self.r_part + n]
+        link = duals[self.r_link : self.r_link + n * p].reshape(n, p)
+        need = np.zeros(p)
+        need[self.needed] = duals[self.r_need : self.n_rows]
+        base = self.cols.spread - duals[self.r_count] - self.incidence @ pi
+        per_set = np.stack([link[:, list(c)].sum(axis=1) for c in self.sets], axis=1)  # (N, L)
+        rc = base[:, None] + self.incidence @ per_set
+        rc -= np.array([need[list(c)].sum() for c in self.sets])[None, :]
+        rc[~self.fits] = np.inf
         return rc
 
-    def _incidence(self, cols: Columns) -> sp.csr_array:
-        """The columns' units as a sparse matrix (C x N), built once per column set."""
-        if getattr(self, "_incidence_of", None) is not cols:
-            j, u = np.nonzero(cols.members)
-            self._incidence_cache = sp.csr_array(
-                (np.ones(len(j)), (j, u)), shape=cols.members.shape
-            )
-            self._incidence_of = cols
-        return self._incidence_cache
+    def matrix(self, pairs: np.ndarray) -> tuple[sp.csc_array, np.ndarray]:
+        a = sp.hstack([self.column_matrix(pairs), self.fixed], format="csc")
+        j = pairs // len(self.sets)
+        return a, np.concatenate([self.cols.spread[j], self.serve_cost])
 
-    def matrix(self, cols: Columns, which: np.ndarray) -> tuple[sp.csc_array, np.ndarray]:
-        """Constraint matrix and objective over the chosen columns, then the fixed block."""
-        a = sp.hstack([self.column_matrix(cols, which), self.fixed], format="csc")
-        return a, np.concatenate([cols.spread[which], self.fixed_cost])
-
-    def solve_lp(self, cols: Columns, which: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """The LP over the chosen columns (plus artificial cover): value, row duals, x."""
-        a, c = self.matrix(cols, which)
-        b = self.block
-        art_rows = np.r_[b["partition"] + np.arange(self.n), b["count"],
-                         np.arange(b["needed"], self.n_rows)]  # fmt: skip
+    def solve_lp(self, pairs: np.ndarray) -> tuple[float, np.ndarray]:
+        """The LP over the chosen pairs plus an artificial cover: value and row duals."""
+        a, c = self.matrix(pairs)
+        art_rows = np.r_[np.arange(self.r_part, self.r_link), np.arange(self.r_served, self.r_cap),
+                         np.arange(self.r_need, self.n_rows)]  # fmt: skip
         art = sp.csc_array(
             (np.ones(len(art_rows)), (art_rows, np.arange(len(art_rows)))),
             shape=(self.n_rows, len(art_rows)),
         )
         a = sp.hstack([a, art], format="csr")
         c = np.concatenate([c, np.full(len(art_rows), ARTIFICIAL_COST)])
+        upper = np.concatenate(
+            [np.full(len(pairs), np.inf), np.ones(self.n * self.p), np.full(len(art_rows), np.inf)]
+        )
         eq = self.lo == self.hi
         le = ~eq & np.isfinite(self.hi)
         ge = ~eq & np.isfinite(self.lo)
-        # columns unbounded (the partition rows cap them), leads and shares at most 1
-        upper = np.concatenate(
-            [np.full(len(which), np.inf), np.ones(self.n_fixed), np.full(len(art_rows), np.inf)]
-        )
         res = linprog(
             c,
             A_ub=sp.vstack([a[le], -a[ge]]).tocsr(),
@@ -335,19 +272,18 @@ class _Master:
         ub = res.ineqlin.marginals
         duals[le] += ub[: le.sum()]
         duals[ge] -= ub[le.sum() :]
-        return float(res.fun), duals, res.x
+        return float(res.fun), duals
 
-    def solve_mip(self, cols: Columns, which: np.ndarray, node_limit: int, time_limit_s: float):
-        """The MIP over the chosen columns (columns and leads integer)."""
-        a, c = self.matrix(cols, which)
-        nv = len(c)
-        integrality = np.zeros(nv)
-        integrality[: len(which) + self.p * self.n] = 1
+    def solve_mip(self, pairs: np.ndarray, node_limit: int, time_limit_s: float) -> Any:
+        """The MIP over the chosen pairs (pairs binary, shares continuous)."""
+        a, c = self.matrix(pairs)
+        integrality = np.zeros(len(c))
+        integrality[: len(pairs)] = 1
         return milp(
             c,
             constraints=LinearConstraint(a, self.lo, self.hi),
             integrality=integrality,
-            bounds=Bounds(np.zeros(nv), np.ones(nv)),
+            bounds=Bounds(np.zeros(len(c)), np.ones(len(c))),
             options={"time_limit": time_limit_s, "node_limit": node_limit, "disp": False},
         )
 
@@ -371,18 +307,26 @@ class ColumnSolution:
     capped: bool
 
 
-def _extract(master: _Master, cols: Columns, which: np.ndarray, x: np.ndarray) -> tuple:
+def _extract(master: _Master, pairs: np.ndarray, x: np.ndarray) -> tuple:
     """Zone index per unit, centre per zone, leads per zone, flows (N x P) [carer min]."""
-    n, p = master.n, master.p
-    chosen = which[x[: len(which)] > 0.5]
+    n, p, nl = master.n, master.p, len(master.sets)
+    chosen = pairs[x[: len(pairs)] > 0.5]
     zone_of = np.full(n, -1, dtype=np.int64)
-    for z, j in enumerate(chosen):
-        zone_of[cols.members[j]] = z
-    centre = cols.centre[chosen].astype(np.int64)
-    lead = x[len(which) : len(which) + p * n].reshape(p, n) > 0.5
-    leads = tuple(tuple(int(k) for k in np.flatnonzero(lead[:, r])) for r in centre)
-    share = x[len(which) + p * n :].reshape(n, n, p).sum(axis=1)
+    for z, j in enumerate(chosen // nl):
+        zone_of[master.cols.members[j]] = z
+    centre = master.cols.centre[chosen // nl].astype(np.int64)
+    leads = tuple(master.sets[int(lset)] for lset in chosen % nl)
+    share = x[len(pairs) :].reshape(n, p)
     return zone_of, centre, leads, share * master.demand[:, None]
+
+
+def _cheapest(rc: np.ndarray, count: int, skip: np.ndarray | None = None) -> np.ndarray:
+    """The ``count`` pairs (j x L + l) of least reduced cost, below zero unless skip is None."""
+    flat = rc.ravel() if skip is None else np.where(skip, np.inf, rc).ravel()
+    count = min(count, len(flat))
+    best = np.argpartition(flat, count - 1)[:count] if count < len(flat) else np.arange(len(flat))
+    best = best[np.lexsort((best, flat[best]))]  # by reduced cost, ties by index
+    return best if skip is None else best[flat[best] < -1e-9]
 
 
 def solve_columns(
@@ -395,21 +339,22 @@ def solve_columns(
     cols = enumerate_columns(inst, rules)
     if len(cols.spread) == 0:
         raise NoDesign("no connected set of units has a feasible zone's demand")
-    master = _Master(inst, rules)
-    which = np.zeros(0, dtype=np.int64)
-    in_set = np.zeros(len(cols.spread), dtype=bool)
+    _log.debug("%d columns, %.1f s", len(cols.spread), time.perf_counter() - start)
+    master = _Master(inst, rules, cols)
+    pairs = np.zeros(0, dtype=np.int64)
+    in_set = np.zeros((len(cols.spread), len(master.sets)), dtype=bool)
     rounds = 0
     while True:
-        value, duals, _ = master.solve_lp(cols, which)
-        rc = master.reduced_costs(cols, duals)
+        value, duals = master.solve_lp(pairs)
+        rc = master.reduced_costs(duals)
         rounds += 1
-        masked = np.where(in_set, np.inf, rc)
-        best = np.argsort(masked, kind="stable")[:COLUMNS_PER_ROUND]
-        best = best[masked[best] < -1e-9]
+        _log.debug("pricing round %d: LP %.5f, %d pairs, least rc %.5f, %.1f s", rounds,
+                   value, len(pairs), float(rc.min()), time.perf_counter() - start)  # fmt: skip
+        best = _cheapest(rc, COLUMNS_PER_ROUND, in_set)
         if len(best) == 0 or rounds >= MAX_PRICING_ROUNDS:
             break
-        which = np.concatenate([which, best])
-        in_set[best] = True
+        pairs = np.concatenate([pairs, best])
+        in_set.ravel()[best] = True
     # the artificial cover costs more than any design could: needing it means no design
     worst = rules.lead_weight * float(np.max(inst.office_travel_int(), initial=0)) / TRAVEL_SCALE
     worst += rules.spread_weight * float(np.max(inst.unit_travel_int(), initial=0)) / TRAVEL_SCALE
@@ -417,31 +362,40 @@ def solve_columns(
         raise NoDesign("no K zones of feasible units cover the area with their leads")
     if master.artificial > 1e-9:
         return None  # (the bound below holds only without the artificial cover)
-    # every design x costs value + sum of its K columns' reduced costs (the fixed block's are
-    # already at their best in the LP), so value + K x the least reduced cost is a bound
+    # every design x costs at least value + the sum of its K pairs' reduced costs (the
+    # shares' are at their best in the LP), so value + K x the least reduced cost is a bound
     least = min(0.0, float(rc.min()))
     bound = value + rules.n_zones * least
     left = max(1.0, time_limit_s - (time.perf_counter() - start))
-    res = master.solve_mip(cols, which, node_limit, left)
-    if res.x is None:  # the priced columns hold no design: add the next cheapest ones
-        which = np.union1d(which, np.argsort(rc, kind="stable")[:RETRY_COLUMNS])
-        res = master.solve_mip(cols, which, node_limit, left)
+    res = master.solve_mip(pairs, node_limit, left)
+    if res.x is None:  # the priced pairs hold no design: add the next cheapest ones
+        pairs = np.union1d(pairs, _cheapest(rc, RETRY_COLUMNS))
+        res = master.solve_mip(pairs, node_limit, left)
     if res.x is None:
         return None
     upper = float(res.fun)
-    # a design no worse than the upper bound uses only columns with rc <= this
-    keep = np.flatnonzero(rc <= upper - value - (rules.n_zones - 1) * least + 1e-7)
-    kept = np.union1d(keep, which)
+    _log.debug("restricted MIP %.5f (%s), bound %.5f, %.1f s", upper, res.message, bound,
+               time.perf_counter() - start)  # fmt: skip
+    # a design no worse than the upper bound uses only pairs with rc <= this
+    keep = np.flatnonzero(rc.ravel() <= upper - value - (rules.n_zones - 1) * least + 1e-7)
+    if len(keep) > MAX_KEPT:
+        _log.debug("%d pairs left after the filter, above %d", len(keep), MAX_KEPT)
+        keep = np.zeros(0, dtype=np.int64)
+    kept = np.union1d(keep, pairs)
     left = max(1.0, time_limit_s - (time.perf_counter() - start))
-    final = master.solve_mip(cols, kept, node_limit, left)
+    _log.debug("final MIP over %d pairs", len(kept))
+    final = master.solve_mip(kept, node_limit, left) if len(keep) else res
+    _log.debug("final MIP %s: %s, %.1f s", getattr(final, "fun", None), final.message,
+               time.perf_counter() - start)  # fmt: skip
     nodes = int(getattr(res, "mip_node_count", 0) or 0)
-    if final.x is not None and float(final.fun) <= upper + 1e-9:
-        res, which = final, kept
-    nodes += int(getattr(final, "mip_node_count", 0) or 0)
-    optimal = final.status == 0 and final.x is not None
-    final_bound = float(getattr(final, "mip_dual_bound", np.nan))
+    if final is not res:
+        nodes += int(getattr(final, "mip_node_count", 0) or 0)
+        if final.x is not None and float(final.fun) <= upper + 1e-9:
+            res, pairs = final, kept
+    optimal = bool(len(keep)) and final.status == 0 and final.x is not None
+    final_bound = float(getattr(final, "mip_dual_bound", np.nan)) if len(keep) else np.nan
     best_bound = max(bound, final_bound) if np.isfinite(final_bound) else bound
-    zone_of, centre, leads, flow = _extract(master, cols, which, np.asarray(res.x))
+    zone_of, centre, leads, flow = _extract(master, pairs, np.asarray(res.x))
     capped = "time limit" in str(getattr(final, "message", "")).lower()
     return ColumnSolution(
         zone_of, centre, leads, flow, min(best_bound, float(res.fun)) if not optimal
