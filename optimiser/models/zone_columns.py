@@ -1,26 +1,31 @@
 """Zone design by zone columns: every feasible zone enumerated, priced, the few that matter solved.
 
 The same model as ``optimiser.models.zone_design`` (read its docstring), written over *zone
-columns* instead of unit-to-centre assignments, which makes the relaxation's zones whole:
+columns* instead of unit-to-centre assignments, which makes the relaxation's zones and their
+lead sets whole:
 
 1. *Enumerate*: every connected set of units whose demand is at least the minimum volume and
    at most what ``max_leads`` providers can carry (the largest usable capacities), that keeps
    keep-together groups whole and holds at most one pinned label. Each column's centre is its
    best unit (least demand-weighted travel to it): the centre changes only the spread term, so
-   an optimal design always uses each zone's best centre.
-2. *Price*: the master LP chooses K columns covering every unit once, with the lead and serving
-   variables of the unit model (indexed by the column's centre). It is solved by column
-   generation: a restricted master over a few columns, then every enumerated column priced by
-   its reduced cost under the master's duals (numpy, all at once), the most negative ones
+   an optimal design always uses each zone's best centre. A column is paired with each lead
+   set (one or up to ``max_leads`` providers) whose capacity carries its demand.
+2. *Price*: the master LP chooses K (zone, lead set) pairs covering every unit once; a unit's
+   demand is split in shares among the providers leading the pairs that cover it, and no
+   provider serves more than its capacity (a provider leading several zones shares it). It
+   is solved by column generation: a restricted master over a few pairs, then every pair
+   priced by its reduced cost under the master's duals (numpy, all at once), the cheapest
    added, until none is negative. Its value is a lower bound on every design.
 3. *Solve*: the restricted master as a MIP gives a design, whose objective U is a true upper
-   bound (it keeps every rule). A column whose reduced cost exceeds U minus the LP bound is in
-   no design better than U (the reduced-cost argument), so the final MIP over the remaining
-   columns is exact: its optimum is the optimum of the whole model.
+   bound (it keeps every rule). A pair whose reduced cost exceeds U minus the LP bound is in
+   no design better than U (the reduced-cost argument; it needs U to be a design's objective,
+   never an estimate), so the final MIP over the remaining pairs is exact: its optimum is the
+   optimum of the whole model.
 
-The budget is HiGHS's node count in the two MIPs (deterministic); pricing rounds are capped by
-``MAX_PRICING_ROUNDS``. Sizes: Rutland's 26 LSOAs have about 1.9 million such columns; the
-enumeration refuses more than ``MAX_COLUMNS`` (the caller then uses the unit model).
+The budget is HiGHS's node count in each of the two MIPs (deterministic); pricing rounds are
+capped by ``MAX_PRICING_ROUNDS`` (the bound then subtracts K x the least reduced cost).
+Sizes: Rutland's 26 LSOAs have 1.92 million such zones at K = 4 (36 lead sets each); the
+enumeration refuses more than ``MAX_COLUMNS`` and the filter more than ``MAX_KEPT`` pairs.
 """
 
 from __future__ import annotations
@@ -274,14 +279,22 @@ class _Master:
         duals[ge] -= ub[le.sum() :]
         return float(res.fun), duals
 
-    def solve_mip(self, pairs: np.ndarray, node_limit: int, time_limit_s: float) -> Any:
-        """The MIP over the chosen pairs (pairs binary, shares continuous)."""
+    def solve_mip(
+        self, pairs: np.ndarray, node_limit: int, time_limit_s: float, cutoff: float = np.inf
+    ) -> Any:
+        """The MIP over the chosen pairs (pairs binary, shares continuous); ``cutoff``, a
+        design's objective, becomes a row (objective <= cutoff) so that HiGHS prunes every
+        node above it from the start, as if it had that design."""
         a, c = self.matrix(pairs)
         integrality = np.zeros(len(c))
         integrality[: len(pairs)] = 1
+        lo, hi = self.lo, self.hi
+        if np.isfinite(cutoff):
+            a = sp.vstack([a, sp.csr_array(c[None, :])], format="csc")
+            lo, hi = np.r_[lo, -np.inf], np.r_[hi, cutoff + 1e-6 * max(1.0, abs(cutoff))]
         return milp(
             c,
-            constraints=LinearConstraint(a, self.lo, self.hi),
+            constraints=LinearConstraint(a, lo, hi),
             integrality=integrality,
             bounds=Bounds(np.zeros(len(c)), np.ones(len(c))),
             options={"time_limit": time_limit_s, "node_limit": node_limit, "disp": False},
@@ -384,7 +397,7 @@ def solve_columns(
     kept = np.union1d(keep, pairs)
     left = max(1.0, time_limit_s - (time.perf_counter() - start))
     _log.debug("final MIP over %d pairs", len(kept))
-    final = master.solve_mip(kept, node_limit, left) if len(keep) else res
+    final = master.solve_mip(kept, node_limit, left, cutoff=upper) if len(keep) else res
     _log.debug("final MIP %s: %s, %.1f s", getattr(final, "fun", None), final.message,
                time.perf_counter() - start)  # fmt: skip
     nodes = int(getattr(res, "mip_node_count", 0) or 0)

@@ -31,10 +31,12 @@ says so in its notes. Two exact models of the same rules:
 
 * *zone columns* (``optimiser.models.zone_columns``, used when the area has at most
   ``MAX_COLUMNS`` feasible zones): every connected set of units with a feasible zone demand
-  is enumerated with its best centre, the LP over all of them is solved by pricing them in
-  numpy, and only the columns whose reduced cost leaves them a chance against a design found
-  on the way go into the final MIP. Whole zones in the relaxation close most of the unit
-  model's gap.
+  is enumerated with its best centre and paired with each lead set that can carry it, the LP
+  over all pairs is solved by pricing them in numpy, and only the pairs whose reduced cost
+  leaves them a chance against a design found on the way go into the final MIP. Whole zones
+  with whole lead sets in the relaxation: Rutland K = 4's LP bound is 14.854 (the unit
+  model's 14.670, the best design 15.123); whole zones alone gave 14.676, so the unit model's
+  gap was its fractional lead sets more than its fractional zones.
 * the *unit model* (``_DesignMip``, below; the fallback): unit-to-centre assignments, flow
   contiguity, shares of each unit's demand as serving variables, and three valid inequalities
   that tighten the relaxation without cutting off any design: a lead serves a zone at most its
