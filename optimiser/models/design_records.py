@@ -164,10 +164,11 @@ class DesignRules:
 class DesignSettings:
     """The design's budget, always recorded with it.
 
-    ``method``: "exact" (HiGHS MIP with flow contiguity), "heuristic" (local search with a
-    lower bound) or "auto" (exact up to ``max_exact_units`` units). ``node_limit`` is the exact
-    method's deterministic budget (HiGHS branch-and-bound nodes: single-threaded HiGHS repeats
-    exactly within it, whatever the machine's load); ``time_limit_s`` [s] is a safety cap for
+    ``method``: "exact" (HiGHS MIP on zone columns, or with flow contiguity for areas with too
+    many feasible zones), "heuristic" (local search with a lower bound) or "auto" (exact up to
+    ``max_exact_units`` units). ``node_limit`` is the exact method's deterministic budget
+    (HiGHS branch-and-bound nodes per MIP: single-threaded HiGHS repeats exactly within it,
+    whatever the machine's load); ``time_limit_s`` [s] is a safety cap for
     both methods, and a design it ends says so in its notes; ``max_deterministic_time`` and
     ``workers`` are recorded for a CP-SAT model (not used by HiGHS, which is single-threaded);
     ``search_moves`` is the heuristic's deterministic budget (move evaluations); ``seed``
