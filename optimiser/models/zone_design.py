@@ -36,7 +36,10 @@ says so in its notes. Two exact models of the same rules:
   leaves them a chance against a design found on the way go into the final MIP. Whole zones
   with whole lead sets in the relaxation: Rutland K = 4's LP bound is 14.854 (the unit
   model's 14.670, the best design 15.123); whole zones alone gave 14.676, so the unit model's
-  gap was its fractional lead sets more than its fractional zones.
+  gap was its fractional lead sets more than its fractional zones. Rutland (1.92 million
+  zones): K = 4 to 8 proven optimal, 15.123 / 13.948 / 13.073 / 12.367 / 11.776 (K = 6, 7, 8
+  as the unit model proved; K = 5 below the unit model's 14.109), final MIPs over 8,431 /
+  18,581 / 5,836 / 5,045 / 5,285 pairs; K = 5's final MIP is the slow step (its root).
 * the *unit model* (``_DesignMip``, below; the fallback): unit-to-centre assignments, flow
   contiguity, shares of each unit's demand as serving variables, and three valid inequalities
   that tighten the relaxation without cutting off any design: a lead serves a zone at most its
