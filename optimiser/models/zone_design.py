@@ -29,18 +29,19 @@ budget of ``node_limit`` branch-and-bound nodes per MIP, so a run repeats whatev
 machine's load; the wall-clock ``time_limit_s`` is only a safety cap, and a design it ends
 says so in its notes. Two exact models of the same rules:
 
-* *zone columns* (``optimiser.models.zone_columns``, used when the area has at most
-  ``MAX_COLUMNS`` feasible zones): every connected set of units with a feasible zone demand
-  is enumerated with its best centre and paired with each lead set that can carry it, the LP
-  over all pairs is solved by pricing them in numpy, and only the pairs whose reduced cost
-  leaves them a chance against a design found on the way go into the final MIP. Whole zones
-  with whole lead sets in the relaxation: Rutland K = 4's LP bound is 14.854 (the unit
-  model's 14.670, the best design 15.123); whole zones alone gave 14.676, so the unit model's
-  gap was its fractional lead sets more than its fractional zones. Rutland (1.92 million
-  zones): K = 4 to 8 proven optimal, 15.123 / 13.948 / 13.073 / 12.367 / 11.776 (K = 6, 7, 8
-  as the unit model proved; K = 5 below the unit model's 14.109), final MIPs over 8,431 /
-  18,581 / 5,836 / 5,045 / 5,285 pairs; K = 5's final MIP is the slow step (its root).
-* the *unit model* (``_DesignMip``, below; the fallback): unit-to-centre assignments, flow
+* *zone columns* (``optimiser.models.zone_columns``; ``DesignSettings.exact_model =
+  "columns"``, used when the area has at most ``MAX_COLUMNS`` feasible zones): every connected set
+  of units with a feasible zone demand is enumerated with its best centre and paired with each lead
+  set that can carry it, the LP over all pairs is solved by pricing them in numpy, and only the
+  pairs whose reduced cost leaves them a chance against a design found on the way go into the final
+  MIP. Whole zones with whole lead sets in the relaxation: Rutland K = 4's LP bound is 14.854 (the
+  unit model's 14.670, the best design 15.123); whole zones alone gave 14.676, so the unit model's
+  gap was its fractional lead sets more than its fractional zones. Rutland (1.92 million zones): K =
+  4 to 8 proven optimal, 15.123 / 13.948 / 13.073 / 12.367 / 11.776 (K = 6, 7, 8 as the unit model
+  proved; K = 5 below the unit model's 14.109), final MIPs over 8,431 / 18,581 / 5,836 / 5,045 /
+  5,285 pairs; K = 5's final MIP is the slow step (its root).
+* the *unit model* (``_DesignMip``, below; the default, faster where it proves, and the
+  columns' fallback): unit-to-centre assignments, flow
   contiguity, shares of each unit's demand as serving variables, and three valid inequalities
   that tighten the relaxation without cutting off any design: a lead serves a zone at most its
   capacity times its lead variable; a zone's demand fits its leads' capacity; a provider
@@ -350,14 +351,17 @@ def _budget_notes(settings: DesignSettings, optimal: bool, capped: bool) -> tupl
 
 
 def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettings) -> ZoneDesign:
-    """The exact design (see the module docstring), with status, bound and gap: by zone
-    columns when the area has at most ``zone_columns.MAX_COLUMNS`` feasible zones, else (or
-    when the columns' restricted master finds no design) by the unit model.
+    """The exact design (see the module docstring), with status, bound and gap: by the unit
+    model, or with ``settings.exact_model = "columns"`` by zone columns when the area has at
+    most ``zone_columns.MAX_COLUMNS`` feasible zones, else (or when the columns' restricted
+    master finds no design) by the unit model.
 
     Raises ``InfeasibleError`` naming the rule when the rules cannot all hold.
     """
     start = time.perf_counter()
     check_rules_feasible(inst, rules)
+    if settings.exact_model != "columns":
+        return _solve_units(inst, rules, settings, start)
     try:
         sol = solve_columns(inst, rules, settings.node_limit, settings.time_limit_s)
     except TooManyColumns:

@@ -43,7 +43,8 @@ def _line(demand=(600,) * 6, capacity=(3600, 3600)) -> DesignInstance:
     return _instance(xy, demand, [(i, i + 1) for i in range(5)], offices, capacity)
 
 
-EXACT = DesignSettings(method="exact", time_limit_s=60.0)
+EXACT = DesignSettings(method="exact", time_limit_s=60.0, exact_model="columns")
+UNITS = DesignSettings(method="exact", time_limit_s=60.0)
 
 
 def test_line_of_six_splits_in_halves_with_the_near_office_leading():
@@ -330,3 +331,15 @@ def test_zone_columns_are_the_connected_sets_within_the_volume_limits():
     for m, c in zip(cols.members, cols.centre, strict=True):
         units = np.flatnonzero(m)
         assert c == units[(len(units) - 1) // 2]  # the middle unit (of two, the lower)
+
+
+def test_the_unit_model_is_the_default_and_columns_are_asked_for():
+    """Default settings solve by the unit model; ``exact_model="columns"`` by zone columns;
+    both prove the same optimum on the line, and an unknown model is refused by name."""
+    rules = DesignRules(n_zones=2, max_leads=1, headroom_pct=0, min_volume_h=0)
+    by_units = solve_exact(_line(), rules, UNITS)
+    by_columns = solve_exact(_line(), rules, EXACT)
+    assert "flow contiguity" in by_units.method and "zone columns" in by_columns.method
+    assert by_units.objective_min == pytest.approx(by_columns.objective_min, abs=1e-6)
+    with pytest.raises(ValueError, match="exact_model"):
+        DesignSettings(exact_model="zones")
