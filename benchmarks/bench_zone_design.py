@@ -20,7 +20,7 @@ travel_designed= travel_handdrawn= unmet_designed= unmet_handdrawn=`` (Rutland, 
 in min per contact hour by rounds when run, else the estimate; unmet in h/week).
 
 Usage: python benchmarks/bench_zone_design.py [--k 3 4 5 6 7 8] [--no-rounds] [--no-county]
-       [--county-time 300] [--design-only]
+       [--county-time 300] [--design-only] [--exact-model units|columns]
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, nargs="+", default=[3, 4, 5, 6, 7, 8])
     parser.add_argument("--design-only", action="store_true")
+    parser.add_argument("--exact-model", choices=["units", "columns"], default="units")
     parser.add_argument("--no-rounds", action="store_true")
     parser.add_argument("--no-county", action="store_true")
     parser.add_argument("--county-time", type=float, default=300.0)
@@ -180,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     scenario = service.demo_scenario("zoned")
     rounds = dataclasses.replace(scenario, travel_method="rounds")
     inst = design_instance(area)
-    settings = DesignSettings(method="exact", time_limit_s=900.0, node_limit=500, seed=args.seed)
+    settings = DesignSettings(
+        method="exact",
+        exact_model=args.exact_model,
+        time_limit_s=900.0,
+        node_limit=500,
+        seed=args.seed,
+    )
     print(f"Rutland: {inst.n_units} units, {len(inst.arcs)} neighbour pairs, "
           f"{inst.demand_min.sum() / 60:,.0f} carer-h/week (travel included)")  # fmt: skip
     if args.design_only:

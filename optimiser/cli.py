@@ -164,6 +164,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
     )
     settings = service.DesignSettings(
         method=args.method,
+        exact_model=args.exact_model,
         time_limit_s=args.time_limit,
         node_limit=args.node_limit,
         seed=args.seed,
@@ -329,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     design.add_argument("--max-leads", type=int, default=2, help="lead providers per zone [2]")
     design.add_argument(
         "--method", choices=["auto", "exact", "heuristic"], default="auto", help="[auto]"
+    )
+    design.add_argument(
+        "--exact-model",
+        choices=["units", "columns"],
+        default="units",
+        help="exact model: units (fast where it proves) or columns (proves more, slower) [units]",
     )
     design.add_argument(
         "--node-limit",

@@ -164,17 +164,22 @@ class DesignRules:
 class DesignSettings:
     """The design's budget, always recorded with it.
 
-    ``method``: "exact" (HiGHS MIP with flow contiguity), "heuristic" (local search with a
-    lower bound) or "auto" (exact up to ``max_exact_units`` units). ``node_limit`` is the exact
-    method's deterministic budget (HiGHS branch-and-bound nodes: single-threaded HiGHS repeats
-    exactly within it, whatever the machine's load); ``time_limit_s`` [s] is a safety cap for
-    both methods, and a design it ends says so in its notes; ``max_deterministic_time`` and
-    ``workers`` are recorded for a CP-SAT model (not used by HiGHS, which is single-threaded);
-    ``search_moves`` is the heuristic's deterministic budget (move evaluations); ``seed``
-    seeds it.
+    ``method``: "exact" (a HiGHS MIP), "heuristic" (local search with a lower bound) or "auto"
+    (exact up to ``max_exact_units`` units). ``exact_model``: "units" (the default: unit-to-centre
+    assignments with flow contiguity; Rutland K = 6, 7, 8 proven in 21-55 s, K = 4 and 5 not
+    within the budget) or "columns" (every feasible zone enumerated with its lead sets, the unit
+    model where an area has too many feasible zones; Rutland K = 4 to 8 all proven, but K = 5
+    in about 4 CPU-min, K = 8 in 56 CPU-s, and 1.7-2.5 GB of memory for the 1.92 million zones).
+    ``node_limit`` is the exact method's deterministic budget (HiGHS branch-and-bound nodes per MIP:
+    single-threaded HiGHS repeats exactly within it, whatever the machine's load); ``time_limit_s``
+    [s] is a safety cap for both methods, and a design it ends says so in its notes;
+    ``max_deterministic_time`` and ``workers`` are recorded for a CP-SAT model (not used by HiGHS,
+    which is single-threaded); ``search_moves`` is the heuristic's deterministic budget (move
+    evaluations); ``seed`` seeds it.
     """
 
     method: str = "auto"
+    exact_model: str = "units"
     time_limit_s: float = 300.0
     node_limit: int = 200
     max_deterministic_time: float = 60.0
@@ -184,6 +189,11 @@ class DesignSettings:
     max_exact_units: int = 60
 
     def __post_init__(self) -> None:
+        if self.exact_model not in ("units", "columns"):
+            raise ValueError(
+                f"DesignSettings: field 'exact_model' must be units or columns, "
+                f"got {self.exact_model!r}"
+            )
         if self.method not in ("auto", "exact", "heuristic"):
             raise ValueError(
                 f"DesignSettings: field 'method' must be auto, exact or heuristic, "

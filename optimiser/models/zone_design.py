@@ -24,22 +24,39 @@ road travel from each unit to its zone's centre unit (the within-zone spread), b
 road network. Reported per carer-minute of demand [min]. Zones whose spread is at least
 ``rural_spread_min`` are flagged rural.
 
-Solved exactly as a MIP by HiGHS (``scipy.optimize.milp``, single-threaded) within a
-deterministic budget of ``node_limit`` branch-and-bound nodes, so a run repeats whatever the
+Solved exactly by HiGHS (``scipy.optimize.milp``, single-threaded) within a deterministic
+budget of ``node_limit`` branch-and-bound nodes per MIP, so a run repeats whatever the
 machine's load; the wall-clock ``time_limit_s`` is only a safety cap, and a design it ends
-says so in its notes. The serving variables are shares of each unit's demand (not minutes),
-and three valid inequalities tighten the relaxation without cutting off any design: a lead
-serves a zone at most its capacity times its lead variable; a zone's demand fits its leads'
-capacity; a provider without whom the others' capacity is short of the demand leads a zone.
+says so in its notes. Two exact models of the same rules:
+
+* *zone columns* (``optimiser.models.zone_columns``; ``DesignSettings.exact_model =
+  "columns"``, used when the area has at most ``MAX_COLUMNS`` feasible zones): every connected set
+  of units with a feasible zone demand is enumerated with its best centre and paired with each lead
+  set that can carry it, the LP over all pairs is solved by pricing them in numpy, and only the
+  pairs whose reduced cost leaves them a chance against a design found on the way go into the final
+  MIP. Whole zones with whole lead sets in the relaxation: Rutland K = 4's LP bound is 14.854 (the
+  unit model's 14.670, the best design 15.123); whole zones alone gave 14.676, so the unit model's
+  gap was its fractional lead sets more than its fractional zones. Rutland (1.92 million zones): K =
+  4 to 8 proven optimal, 15.123 / 13.948 / 13.073 / 12.367 / 11.776 (K = 6, 7, 8 as the unit model
+  proved; K = 5 below the unit model's 14.109), final MIPs over 8,431 / 18,581 / 5,836 / 5,045 /
+  5,285 pairs; K = 5's final MIP is the slow step (its root).
+* the *unit model* (``_DesignMip``, below; the default, faster where it proves, and the
+  columns' fallback): unit-to-centre assignments, flow
+  contiguity, shares of each unit's demand as serving variables, and three valid inequalities
+  that tighten the relaxation without cutting off any design: a lead serves a zone at most its
+  capacity times its lead variable; a zone's demand fits its leads' capacity; a provider
+  without whom the others' capacity is short of the demand leads a zone. Its weakness is the
+  relaxation's fractional zones and centres, not contiguity (the flow adds nothing to its
+  bound).
+
 The rule precheck also refuses K zones whose K x ``max_leads`` largest capacities are short of
-the demand (Rutland K = 3). Rutland (README, Benchmarks): K = 6, 7, 8 proven optimal in 3, 5,
-5 nodes; K = 4 and 5 not proven within the budget (the gap is the relaxation's fractional
-zones, not contiguity: the flow adds nothing to its bound). Exact for
-council-district sizes (Rutland's 26 LSOAs), with status, bound and gap. CP-SAT with one
-worker was tried first and proved nothing on Rutland at K = 4 in 60 deterministic units;
-HiGHS's LP bound does better. ``optimiser.models.zone_search`` is the local-search heuristic
-with a lower bound for county sizes. Both are deterministic with a seed; the budget is in the
-result.
+the demand (Rutland K = 3). Exact for council-district sizes (Rutland's 26 LSOAs), with
+status, bound and gap. CP-SAT with one worker was tried first and proved nothing on Rutland at
+K = 4 in 60 deterministic units; SCIP (through OR-Tools, one thread) on the unit model at
+K = 4 had no design and a bound of 14.83 after 150 s on a busy machine, where HiGHS has 14.83
+after 60 nodes. ``optimiser.models.zone_search`` is the local-search
+heuristic with a lower bound for county sizes. Both are deterministic with a seed; the budget
+is in the result.
 """
 
 from __future__ import annotations
@@ -62,6 +79,7 @@ from optimiser.models.design_records import (
 )
 from optimiser.models.design_terms import check_rules_feasible, design_terms, finish_design
 from optimiser.models.solution import relative_gap
+from optimiser.models.zone_columns import NoDesign, TooManyColumns, solve_columns
 from optimiser.models.zone_search import solve_heuristic
 
 
@@ -313,21 +331,76 @@ def _max_zone_units(demand: np.ndarray, rules: DesignRules) -> int:
     return max(1, min(n - k + 1, fits))
 
 
+def _infeasible(rules: DesignRules) -> InfeasibleError:
+    return InfeasibleError(
+        "zone design: no design satisfies every rule together (contiguity, minimum volume "
+        f"{rules.min_volume_h:g} h, capacity with headroom {rules.headroom_pct:g}%, "
+        f"{rules.n_zones} zones, keep-together and pinned units): relax one of them"
+    )
+
+
+def _budget_notes(settings: DesignSettings, optimal: bool, capped: bool) -> tuple[str, ...]:
+    if optimal:
+        return ()
+    if capped:
+        return (
+            f"the {settings.time_limit_s:g} s safety cap ended the exact search before its "
+            f"{settings.node_limit} node budget: this design may differ on a less busy machine",
+        )
+    return (f"the exact search stopped at its budget of {settings.node_limit} nodes",)
+
+
 def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettings) -> ZoneDesign:
-    """The exact design by the MIP (see the module docstring), with status, bound and gap.
+    """The exact design (see the module docstring), with status, bound and gap: by the unit
+    model, or with ``settings.exact_model = "columns"`` by zone columns when the area has at
+    most ``zone_columns.MAX_COLUMNS`` feasible zones, else (or when the columns' restricted
+    master finds no design) by the unit model.
 
     Raises ``InfeasibleError`` naming the rule when the rules cannot all hold.
     """
     start = time.perf_counter()
     check_rules_feasible(inst, rules)
+    if settings.exact_model != "columns":
+        return _solve_units(inst, rules, settings, start)
+    try:
+        sol = solve_columns(inst, rules, settings.node_limit, settings.time_limit_s)
+    except TooManyColumns:
+        sol = None
+    except NoDesign as err:
+        raise _infeasible(rules) from err
+    if sol is None:
+        return _solve_units(inst, rules, settings, start)
+    terms = design_terms(inst, rules, sol.zone_of, sol.centre, sol.flow_min)
+    bound = min(sol.bound, terms.objective_min)
+    gap = relative_gap(terms.objective_min, bound)
+    if sol.optimal:
+        gap = min(gap, 1e-4)  # HiGHS's relative gap tolerance
+    design = finish_design(
+        inst,
+        rules,
+        settings,
+        zone_of=sol.zone_of,
+        centre=sol.centre,
+        leads=sol.leads,
+        flow=sol.flow_min,
+        bound_min=bound,
+        gap=gap,
+        status="OPTIMAL" if sol.optimal else "FEASIBLE",
+        method=f"exact (HiGHS MIP on zone columns: {sol.kept_columns:,} of {sol.columns:,})",
+        wall_s=time.perf_counter() - start,
+        notes=_budget_notes(settings, sol.optimal, sol.capped),
+    )
+    return dataclasses.replace(design, nodes=sol.nodes)
+
+
+def _solve_units(
+    inst: DesignInstance, rules: DesignRules, settings: DesignSettings, start: float
+) -> ZoneDesign:
+    """The exact design by the unit model (``_DesignMip``)."""
     model = _DesignMip(inst, rules)
     res = model.solve(settings)
     if res.status == 2:
-        raise InfeasibleError(
-            "zone design: no design satisfies every rule together (contiguity, minimum volume "
-            f"{rules.min_volume_h:g} h, capacity with headroom {rules.headroom_pct:g}%, "
-            f"{rules.n_zones} zones, keep-together and pinned units): relax one of them"
-        )
+        raise _infeasible(rules)
     if res.x is None:
         raise SolverError(
             f"zone design: HiGHS found no design within {settings.time_limit_s:g} s "
@@ -343,14 +416,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
     if status == "OPTIMAL":
         gap = min(gap, 1e-4)  # HiGHS's relative gap tolerance
     message = str(getattr(res, "message", ""))
-    notes: tuple[str, ...] = ()
-    if status != "OPTIMAL" and "time limit" in message.lower():
-        notes = (
-            f"the {settings.time_limit_s:g} s safety cap ended the exact search before its "
-            f"{settings.node_limit} node budget: this design may differ on a less busy machine",
-        )
-    elif status != "OPTIMAL":
-        notes = (f"the exact search stopped at its budget of {settings.node_limit} nodes",)
+    capped = "time limit" in message.lower()
     design = finish_design(
         inst,
         rules,
@@ -364,7 +430,7 @@ def solve_exact(inst: DesignInstance, rules: DesignRules, settings: DesignSettin
         status=status,
         method="exact (HiGHS MIP, flow contiguity)",
         wall_s=time.perf_counter() - start,
-        notes=notes,
+        notes=_budget_notes(settings, status == "OPTIMAL", capped),
     )
     return dataclasses.replace(design, nodes=int(getattr(res, "mip_node_count", 0) or 0))
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimiser.errors import InfeasibleError
+from optimiser.models import zone_columns
 from optimiser.models.design_records import DesignInstance, DesignRules, DesignSettings
 from optimiser.models.validate_design import check_design, design_objective
 from optimiser.models.zone_design import solve_exact
@@ -40,7 +43,8 @@ def _line(demand=(600,) * 6, capacity=(3600, 3600)) -> DesignInstance:
     return _instance(xy, demand, [(i, i + 1) for i in range(5)], offices, capacity)
 
 
-EXACT = DesignSettings(method="exact", time_limit_s=60.0)
+EXACT = DesignSettings(method="exact", time_limit_s=60.0, exact_model="columns")
+UNITS = DesignSettings(method="exact", time_limit_s=60.0)
 
 
 def test_line_of_six_splits_in_halves_with_the_near_office_leading():
@@ -283,18 +287,59 @@ def tiny_grids(draw):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_grids())
-def test_the_exact_optimum_equals_enumeration(case):
+@given(tiny_grids(), st.sampled_from(["columns", "units"]))
+def test_the_exact_optimum_equals_enumeration(case, model):
     """On tiny grids the MIP's proven optimum equals the optimum found by enumerating every
     design (partitions, leads, serving split by LP), and it is infeasible exactly when no
-    design exists: the formulation (shares, valid inequalities, prechecks) cuts off nothing."""
+    design exists, for both exact models: zone columns (with the reduced-cost filter) and the
+    unit model (shares, valid inequalities, prechecks) cut off nothing."""
     inst, k, max_leads = case
     rules = DesignRules(n_zones=k, max_leads=max_leads, min_volume_h=1, headroom_pct=0)
     brute = _brute_force_optimum(inst, rules)
-    try:
-        exact = solve_exact(inst, rules, EXACT)
-    except InfeasibleError:
-        assert not np.isfinite(brute)
-        return
+    limit = zone_columns.MAX_COLUMNS if model == "columns" else 0
+    with mock.patch.object(zone_columns, "MAX_COLUMNS", limit):
+        try:
+            exact = solve_exact(inst, rules, EXACT)
+        except InfeasibleError:
+            assert not np.isfinite(brute)
+            return
     assert exact.status == "OPTIMAL"
+    assert ("zone columns" in exact.method) == (model == "columns")
     assert exact.objective_min == pytest.approx(brute, rel=2e-4, abs=1e-6)
+
+
+def test_too_many_zone_columns_falls_back_to_the_unit_model():
+    """An area with more feasible zones than the column limit is solved by the unit model, to
+    the same optimum (the line's halves)."""
+    rules = DesignRules(n_zones=2, max_leads=1, headroom_pct=0, min_volume_h=0)
+    by_columns = solve_exact(_line(), rules, EXACT)
+    with mock.patch.object(zone_columns, "MAX_COLUMNS", 3):
+        by_units = solve_exact(_line(), rules, EXACT)
+    assert "zone columns" in by_columns.method and "flow contiguity" in by_units.method
+    assert by_units.objective_min == pytest.approx(by_columns.objective_min, abs=1e-6)
+    assert by_columns.status == by_units.status == "OPTIMAL"
+
+
+def test_zone_columns_are_the_connected_sets_within_the_volume_limits():
+    """The line of six with 1 zone-lead of 1,800 carer-min: the columns are the runs of one to
+    three neighbouring units (six, five and four of them), each centred at its best unit."""
+    inst = _line(capacity=(1800, 1800))
+    rules = DesignRules(n_zones=2, max_leads=1, headroom_pct=0, min_volume_h=0)
+    cols = zone_columns.enumerate_columns(inst, rules)
+    runs = {tuple(np.flatnonzero(m)) for m in cols.members}
+    assert runs == {tuple(range(a, a + s)) for s in (1, 2, 3) for a in range(7 - s)}
+    for m, c in zip(cols.members, cols.centre, strict=True):
+        units = np.flatnonzero(m)
+        assert c == units[(len(units) - 1) // 2]  # the middle unit (of two, the lower)
+
+
+def test_the_unit_model_is_the_default_and_columns_are_asked_for():
+    """Default settings solve by the unit model; ``exact_model="columns"`` by zone columns;
+    both prove the same optimum on the line, and an unknown model is refused by name."""
+    rules = DesignRules(n_zones=2, max_leads=1, headroom_pct=0, min_volume_h=0)
+    by_units = solve_exact(_line(), rules, UNITS)
+    by_columns = solve_exact(_line(), rules, EXACT)
+    assert "flow contiguity" in by_units.method and "zone columns" in by_columns.method
+    assert by_units.objective_min == pytest.approx(by_columns.objective_min, abs=1e-6)
+    with pytest.raises(ValueError, match="exact_model"):
+        DesignSettings(exact_model="zones")
