@@ -255,7 +255,8 @@ class DaskRunner:
         worker that drew more long tasks would leave the other idle at the end (seen: 8 demo
         runs on 2 workers split 6 and 2). Submitting as slots free up keeps both busy and
         keeps the order (largest first, where the caller sorts so) at the cost of one
-        round trip (milliseconds) per task.
+        round trip (milliseconds) per task. The number of threads is read again as each task
+        finishes, so workers that join a remote cluster mid-run get tasks.
         """
         from distributed import as_completed
 
@@ -265,22 +266,29 @@ class DaskRunner:
         live: list[Any] = []
         done = as_completed()
 
-        def submit_next() -> None:
+        def submit_next() -> bool:
             task = next(pending, None)
             if task is None:
-                return
+                return False
             fut = self._client.submit(
                 run_guarded, task.fn, *task.args, key=f"{task.key}-{run_id}", pure=False
             )
             key_of[fut.key] = task.key
             live.append(fut)
             done.add(fut)
+            return True
+
+        def top_up() -> None:
+            # as many tasks on the cluster as it has threads now (workers may join mid-run)
+            slots = self.slots
+            while len(live) < slots and submit_next():
+                pass
 
         try:
-            for _ in range(self.slots):
-                submit_next()
+            top_up()
             for fut in done:
-                submit_next()  # before the caller handles this outcome: the slot stays busy
+                live.remove(fut)
+                top_up()  # before the caller handles this outcome: the slot stays busy
                 key = key_of.pop(fut.key)
                 if fut.status == "finished":
                     value, error, wall_s = fut.result()
@@ -289,7 +297,6 @@ class DaskRunner:
                     exc = fut.exception()
                     yield TaskOutcome(key, None, f"{type(exc).__name__}: {exc}", 0.0)
                 fut.release()
-                live.remove(fut)
         finally:
             self._client.cancel([f for f in live if not f.done()])
 

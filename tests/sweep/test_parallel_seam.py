@@ -95,6 +95,24 @@ def test_tasks_go_out_one_per_worker_in_the_order_given(dask_runner) -> None:
     assert max(busy.values()) - min(busy.values()) < 0.6  # total 4.9 s split about evenly
 
 
+def test_a_worker_that_joins_mid_run_gets_tasks() -> None:
+    """A one-worker cluster grows to two after the first outcome: later tasks run on both.
+
+    Interesting because the seam sends only as many tasks as the cluster has threads; if it
+    counted them once at the start, a worker joining a remote cluster would stay idle."""
+    with DaskRunner(n_workers=1) as runner:
+        shared = runner.share(np.ones(3))
+        tasks = [Task(f"j{i}", timed_nap, (shared, i, 0.3)) for i in range(10)]
+        pids = []
+        for n, outcome in enumerate(runner.run(tasks)):
+            pids.append(outcome.value[0])
+            if n == 0:
+                runner._cluster.scale(2)
+                runner.client.wait_for_workers(2, timeout=60)
+        assert len(pids) == 10
+        assert len(set(pids[2:])) == 2
+
+
 def test_an_interrupt_stops_an_inline_run_instead_of_being_recorded() -> None:
     """Ctrl-C is not a task failure: it stops the run (the sweep resumes later)."""
     with pytest.raises(KeyboardInterrupt):
