@@ -255,34 +255,53 @@ class DaskRunner:
         worker that drew more long tasks would leave the other idle at the end (seen: 8 demo
         runs on 2 workers split 6 and 2). Submitting as slots free up keeps both busy and
         keeps the order (largest first, where the caller sorts so) at the cost of one
-        round trip (milliseconds) per task. The number of threads is read again as each task
-        finishes, so workers that join a remote cluster mid-run get tasks.
+        round trip (milliseconds) per task. Each task is sent to a worker with a free thread
+        (left to Dask, a joining worker without the shared data may be passed over while the
+        busy one queues the task). The threads are read again as each task finishes, so
+        workers that join a remote cluster mid-run get tasks.
         """
         from distributed import as_completed
 
         run_id = uuid.uuid4().hex[:8]
         key_of: dict[Any, str] = {}
+        worker_of: dict[Any, str | None] = {}
         pending = iter(tasks)
         live: list[Any] = []
         done = as_completed()
 
-        def submit_next() -> bool:
+        def submit_next(worker: str | None) -> bool:
             task = next(pending, None)
             if task is None:
                 return False
+            # pinned to a worker with a free thread, loosely: if that worker leaves, Dask
+            # runs the task elsewhere; its shared data is fetched from a peer if missing
             fut = self._client.submit(
-                run_guarded, task.fn, *task.args, key=f"{task.key}-{run_id}", pure=False
+                run_guarded,
+                task.fn,
+                *task.args,
+                key=f"{task.key}-{run_id}",
+                pure=False,
+                workers=None if worker is None else [worker],
+                allow_other_workers=True,
             )
             key_of[fut.key] = task.key
+            worker_of[fut.key] = worker
             live.append(fut)
             done.add(fut)
             return True
 
         def top_up() -> None:
-            # as many tasks on the cluster as it has threads now (workers may join mid-run)
-            slots = self.slots
-            while len(live) < slots and submit_next():
-                pass
+            # one task per free worker thread, on that worker; the threads are read again
+            # each time, so workers that join mid-run get tasks at once
+            busy: dict[str | None, int] = {}
+            for fut in live:
+                busy[worker_of[fut.key]] = busy.get(worker_of[fut.key], 0) + 1
+            for worker, threads in sorted(self._client.nthreads().items()):
+                for _ in range(threads - busy.get(worker, 0)):
+                    if not submit_next(worker):
+                        return
+            if not live:  # no worker at all just now: one task waits for the first to come
+                submit_next(None)
 
         try:
             top_up()
@@ -290,6 +309,7 @@ class DaskRunner:
                 live.remove(fut)
                 top_up()  # before the caller handles this outcome: the slot stays busy
                 key = key_of.pop(fut.key)
+                worker_of.pop(fut.key, None)
                 if fut.status == "finished":
                     value, error, wall_s = fut.result()
                     yield TaskOutcome(key, value, error, wall_s)
