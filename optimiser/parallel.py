@@ -25,6 +25,7 @@ import os
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -263,8 +264,7 @@ class DaskRunner:
         from distributed import as_completed
 
         run_id = uuid.uuid4().hex[:8]
-        key_of: dict[Any, str] = {}
-        worker_of: dict[Any, str | None] = {}
+        sent: dict[Any, tuple[str, str | None]] = {}  # future's key -> task key, its worker
         pending = iter(tasks)
         live: list[Any] = []
         done = as_completed()
@@ -284,8 +284,7 @@ class DaskRunner:
                 workers=None if worker is None else [worker],
                 allow_other_workers=True,
             )
-            key_of[fut.key] = task.key
-            worker_of[fut.key] = worker
+            sent[fut.key] = (task.key, worker)
             live.append(fut)
             done.add(fut)
             return True
@@ -293,11 +292,9 @@ class DaskRunner:
         def top_up() -> None:
             # one task per free worker thread, on that worker; the threads are read again
             # each time, so workers that join mid-run get tasks at once
-            busy: dict[str | None, int] = {}
-            for fut in live:
-                busy[worker_of[fut.key]] = busy.get(worker_of[fut.key], 0) + 1
+            busy = Counter(sent[fut.key][1] for fut in live)
             for worker, threads in sorted(self._client.nthreads().items()):
-                for _ in range(threads - busy.get(worker, 0)):
+                for _ in range(threads - busy[worker]):
                     if not submit_next(worker):
                         return
             if not live:  # no worker at all just now: one task waits for the first to come
@@ -308,8 +305,7 @@ class DaskRunner:
             for fut in done:
                 live.remove(fut)
                 top_up()  # before the caller handles this outcome: the slot stays busy
-                key = key_of.pop(fut.key)
-                worker_of.pop(fut.key, None)
+                key, _ = sent.pop(fut.key)
                 if fut.status == "finished":
                     value, error, wall_s = fut.result()
                     yield TaskOutcome(key, value, error, wall_s)
